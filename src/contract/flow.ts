@@ -1,0 +1,263 @@
+import { z } from 'zod';
+
+/**
+ * The Flow contract: what a user writes in YAML. Everything here is data checked by a schema;
+ * the engine trusts these types once `parseFlow` has accepted a file.
+ *
+ * Expressions are JSONata source strings. Templates are strings in which `{{ expr }}` parts are
+ * JSONata; everything else is literal text. Expression scope: `event` (body, headers, query,
+ * receivedAt, source, id), `steps` (each completed step's output by id), `run` (id, flow,
+ * version) and, inside `forEach`, `item` and `index`.
+ */
+
+export const Identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _');
+
+export const FlowName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -, at most 63 characters');
+
+export const Expression = z.string().min(1, 'must not be empty').describe('JSONata expression');
+export const Template = z.string().describe('text with {{ JSONata }} parts');
+export const SecretName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE (resolved from WEFT_SECRET_<NAME>)');
+
+/** Duration as milliseconds or a string such as `500ms`, `30s`, `5m`, `2h`, `1d`. */
+export const Duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must look like 500ms, 30s, 5m, 2h or 1d'),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+export const RetryPolicy = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).default(5),
+    initialDelayMs: z.number().int().min(0).default(500),
+    maxDelayMs: z.number().int().min(0).default(60_000),
+    multiplier: z.number().min(1).default(2),
+    /** Fraction of the delay randomised either way, so retries from many runs spread out. */
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const SecretRef = z.object({ secret: SecretName, prefix: z.string().optional() }).strict();
+export type SecretRef = z.infer<typeof SecretRef>;
+export const HeaderValue = z.union([Template, SecretRef]);
+
+export const HttpRequest = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    url: Template,
+    headers: z.record(z.string(), HeaderValue).default({}),
+    query: z.record(z.string(), Template).default({}),
+    /** JSONata expression whose value is sent as the JSON body. */
+    body: Expression.optional(),
+    timeoutMs: z.number().int().min(1).max(300_000).default(30_000),
+  })
+  .strict();
+export type HttpRequest = z.infer<typeof HttpRequest>;
+
+const stepBase = {
+  id: Identifier,
+  description: z.string().optional(),
+};
+
+export const MapStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('map'),
+    /** Output object built field by field, each value a JSONata expression. */
+    set: z.record(z.string(), Expression).optional(),
+    /** Output is the value of one JSONata expression. */
+    expression: Expression.optional(),
+  })
+  .strict()
+  .refine((s) => (s.set === undefined) !== (s.expression === undefined), {
+    message: 'a map step needs exactly one of `set` or `expression`',
+  });
+export type MapStep = z.infer<typeof MapStep>;
+
+export const ActionStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('action'),
+    connector: z.literal('http'),
+    request: HttpRequest,
+    /** Runs the action once per element of this array; `item` and `index` are in scope. */
+    forEach: Expression.optional(),
+    /** Stable key of an item for its idempotency key; defaults to the item's index. */
+    itemKey: Expression.optional(),
+    retry: RetryPolicy.optional(),
+  })
+  .strict();
+export type ActionStep = z.infer<typeof ActionStep>;
+
+export const WaitStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('wait'),
+    duration: Duration.optional(),
+    /** JSONata expression giving an ISO-8601 time or epoch milliseconds. */
+    until: Expression.optional(),
+  })
+  .strict()
+  .refine((s) => (s.duration === undefined) !== (s.until === undefined), {
+    message: 'a wait step needs exactly one of `duration` or `until`',
+  });
+export type WaitStep = z.infer<typeof WaitStep>;
+
+export const RespondStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('respond'),
+    status: z.number().int().min(200).max(599).default(200),
+    headers: z.record(z.string(), Template).default({}),
+    body: Expression.optional(),
+  })
+  .strict();
+export type RespondStep = z.infer<typeof RespondStep>;
+
+export interface BranchCase {
+  name?: string | undefined;
+  when: string;
+  steps: Step[];
+}
+export interface BranchStep {
+  id: string;
+  description?: string | undefined;
+  kind: 'branch';
+  cases: BranchCase[];
+  default?: Step[] | undefined;
+}
+export type Step = MapStep | BranchStep | ActionStep | WaitStep | RespondStep;
+export type StepKind = Step['kind'];
+export const stepKinds = ['map', 'branch', 'action', 'wait', 'respond'] as const satisfies readonly StepKind[];
+
+export const BranchCase: z.ZodType<BranchCase> = z.lazy(() =>
+  z
+    .object({
+      name: z.string().optional(),
+      when: Expression,
+      steps: z.array(Step).min(1),
+    })
+    .strict(),
+);
+
+export const BranchStep: z.ZodType<BranchStep> = z.lazy(() =>
+  z
+    .object({
+      ...stepBase,
+      kind: z.literal('branch'),
+      cases: z.array(BranchCase).min(1),
+      default: z.array(Step).optional(),
+    })
+    .strict(),
+);
+
+const stepByKind = {
+  map: MapStep,
+  branch: BranchStep,
+  action: ActionStep,
+  wait: WaitStep,
+  respond: RespondStep,
+} satisfies Record<StepKind, z.ZodType>;
+
+/**
+ * A Step, chosen by its `kind`. Dispatching by hand (rather than z.discriminatedUnion) keeps the
+ * error for an unknown kind short and lets the recursive branch schema stay lazy.
+ */
+export const Step: z.ZodType<Step> = z.lazy(() =>
+  z
+    .object({ kind: z.enum(stepKinds, { message: `kind must be one of: ${stepKinds.join(', ')}` }) })
+    .passthrough()
+    .transform((v, ctx): Step => {
+      const parsed = (stepByKind[v.kind] as z.ZodType<Step>).safeParse(v);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        // Point at the offending key itself so the YAML locator can report its line.
+        const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+        ctx.addIssue({ code: 'custom', message: issue.message, path, input: v });
+      }
+      return z.NEVER;
+    }),
+);
+
+export const SignatureCheck = z
+  .object({
+    secret: SecretName,
+    header: z.string().default('x-weft-signature'),
+    algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
+    encoding: z.enum(['hex', 'base64']).default('hex'),
+    /** Text before the digest in the header, such as `sha256=`. */
+    prefix: z.string().default(''),
+  })
+  .strict();
+export type SignatureCheck = z.infer<typeof SignatureCheck>;
+
+export const DedupeRule = z
+  .object({ header: z.string().optional(), expression: Expression.optional() })
+  .strict()
+  .refine((d) => (d.header === undefined) !== (d.expression === undefined), {
+    message: 'dedupe needs exactly one of `header` or `expression`',
+  });
+export type DedupeRule = z.infer<typeof DedupeRule>;
+
+export const WebhookTrigger = z
+  .object({
+    kind: z.literal('webhook'),
+    path: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9/_-]{0,127}$/, 'must be lower-case letters, digits, /, _ and -'),
+    signature: SignatureCheck.optional(),
+    dedupe: DedupeRule.optional(),
+    maxBodyBytes: z.number().int().min(1).max(50 * 1024 * 1024).default(1024 * 1024),
+    /** How long a caller waits for a `respond` step before getting 202 with the run id. */
+    respondTimeoutMs: z.number().int().min(1).max(120_000).default(10_000),
+  })
+  .strict();
+export type WebhookTrigger = z.infer<typeof WebhookTrigger>;
+
+export const MissedTickPolicy = z.enum(['skip', 'latest', 'all']);
+export type MissedTickPolicy = z.infer<typeof MissedTickPolicy>;
+
+export const ScheduleTrigger = z
+  .object({
+    kind: z.literal('schedule'),
+    cron: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    /** What happens to ticks that passed while Weft was down: see docs/flows.md. */
+    missed: MissedTickPolicy.default('latest'),
+    payload: z.unknown().optional(),
+  })
+  .strict();
+export type ScheduleTrigger = z.infer<typeof ScheduleTrigger>;
+
+export const ManualTrigger = z.object({ kind: z.literal('manual') }).strict();
+export type ManualTrigger = z.infer<typeof ManualTrigger>;
+
+export const Trigger = z.discriminatedUnion('kind', [WebhookTrigger, ScheduleTrigger, ManualTrigger]);
+export type Trigger = z.infer<typeof Trigger>;
+export type TriggerKind = Trigger['kind'];
+
+export const FlowLimits = z
+  .object({
+    /** Wall-clock budget of one expression evaluation. */
+    expressionTimeoutMs: z.number().int().min(10).max(60_000).default(1_000),
+  })
+  .strict();
+
+export const Flow = z
+  .object({
+    name: FlowName,
+    description: z.string().optional(),
+    trigger: Trigger,
+    /** Default retry policy of the flow's action steps. */
+    retry: RetryPolicy.optional(),
+    limits: FlowLimits.default({ expressionTimeoutMs: 1_000 }),
+    steps: z.array(Step).min(1),
+  })
+  .strict();
+export type Flow = z.infer<typeof Flow>;

@@ -1,0 +1,216 @@
+import type { SerializedError } from '../contract/errors.js';
+import type { Flow } from '../contract/flow.js';
+import type {
+  ActionRecord,
+  AuditEventRecord,
+  EventPayload,
+  EventRecord,
+  EventSource,
+  ExceptionRecord,
+  ExceptionStatus,
+  FlowRecord,
+  FlowVersionRecord,
+  JournalEntry,
+  RunRecord,
+  RunStatus,
+  ScheduleStateRecord,
+  TokenRecord,
+} from './records.js';
+
+/**
+ * The Store port: everything Weft keeps durably goes through this narrow, async interface.
+ * Two implementations (SQLite embedded, PostgreSQL cluster) pass one conformance suite
+ * (`src/store/conformance.ts`), so nothing above this line may assume a dialect.
+ *
+ * Every mutation that a person or API client causes takes an `audit` entry, written in the same
+ * transaction as the change it describes.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<MigrationReport>;
+  close(): Promise<void>;
+
+  // Flows
+  publishFlowVersion(input: PublishFlowVersion): Promise<{ version: FlowVersionRecord; created: boolean }>;
+  listFlows(): Promise<FlowRecord[]>;
+  getFlow(name: string): Promise<FlowRecord | null>;
+  listFlowVersions(flowName: string): Promise<FlowVersionRecord[]>;
+  getFlowVersion(id: string): Promise<FlowVersionRecord | null>;
+  /** The current version of every flow. */
+  currentFlowVersions(): Promise<FlowVersionRecord[]>;
+
+  // Events and runs
+  /**
+   * Commits an Event and its Run atomically. A repeated (flowName, dedupeKey) commits nothing and
+   * reports the original. With `claim`, the new run is leased to that owner at once (inline run).
+   * With `scheduleTick`, the schedule's cursor moves in the same transaction.
+   */
+  acceptEvent(input: AcceptEvent): Promise<AcceptEventResult>;
+  /** Leases up to `limit` runs that are due, and runs whose lease expired (a dead worker's). */
+  claimRuns(input: ClaimRuns): Promise<ClaimedRun[]>;
+  /** Loads a run with its event and journal (for a run already leased to the caller). */
+  loadRun(runId: string): Promise<ClaimedRun | null>;
+  /** Extends the leases the owner still holds; returns the ids it still holds. */
+  heartbeat(input: { owner: string; runIds: string[]; leaseMs: number; now: number }): Promise<string[]>;
+  /**
+   * Writes a run's progress atomically: journal entries, write-ledger rows, the run's new state and
+   * an Exception. Fenced: fails with `lease_lost` when the run is no longer leased to `owner`.
+   */
+  saveProgress(input: RunProgress): Promise<void>;
+  /** Marks every lease as expired; only for a process that owns the database alone (embedded). */
+  expireAllLeases(): Promise<number>;
+  getRun(id: string): Promise<RunRecord | null>;
+  listRuns(filter: RunFilter): Promise<RunRecord[]>;
+  countRuns(filter: { flowName?: string; status?: RunStatus }): Promise<number>;
+  getJournal(runId: string): Promise<JournalEntry[]>;
+  listActions(runId: string): Promise<ActionRecord[]>;
+  getEvent(id: string): Promise<EventRecord | null>;
+  listEvents(filter: EventFilter): Promise<EventRecord[]>;
+
+  // Error queue
+  listExceptions(filter: ExceptionFilter): Promise<ExceptionRecord[]>;
+  getException(id: string): Promise<ExceptionRecord | null>;
+  /** Re-queues the run at the failed step, optionally with an edited step input. */
+  retryException(input: RetryException): Promise<ExceptionRecord>;
+  /** Retries every open exception matching the filter; returns how many. */
+  retryExceptions(input: { filter: ExceptionFilter; audit: AuditInput; now: number }): Promise<number>;
+  resolveException(input: ResolveException): Promise<ExceptionRecord>;
+
+  // Schedules
+  getScheduleState(flowName: string): Promise<ScheduleStateRecord | null>;
+  /** Creates the schedule cursor if it does not exist yet; returns the stored state. */
+  initScheduleState(state: ScheduleStateRecord): Promise<ScheduleStateRecord>;
+
+  // Auth and audit
+  createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void>;
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
+  countTokens(): Promise<number>;
+  listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]>;
+}
+
+export interface MigrationReport {
+  applied: string[];
+  current: number;
+}
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  target: string;
+  data?: unknown;
+  at: number;
+}
+
+export interface PublishFlowVersion {
+  id: string;
+  flowName: string;
+  source: string;
+  sourceHash: string;
+  definition: Flow;
+  createdAt: number;
+  createdBy: string;
+  audit: AuditInput;
+}
+
+export interface NewEvent {
+  id: string;
+  flowName: string;
+  source: EventSource;
+  dedupeKey: string | null;
+  payload: EventPayload;
+  receivedAt: number;
+}
+
+export interface AcceptEvent {
+  event: NewEvent;
+  run: { id: string; flowVersionId: string; runAt: number };
+  claim?: { owner: string; leaseMs: number };
+  scheduleTick?: { flowName: string; tickAt: number };
+  audit?: AuditInput;
+}
+
+export type AcceptEventResult =
+  | { accepted: true; eventId: string; runId: string }
+  | { accepted: false; eventId: string; runId: string | null };
+
+export interface ClaimRuns {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  event: EventRecord;
+  journal: JournalEntry[];
+}
+
+export interface RunStateChange {
+  status: RunStatus;
+  runAt?: number;
+  output?: unknown;
+  error?: SerializedError | null;
+  /** Gives the lease up (finished, waiting on a timer, or backing off). */
+  releaseLease?: boolean;
+  finishedAt?: number | null;
+}
+
+export interface NewException {
+  id: string;
+  stepId: string;
+  error: SerializedError;
+  input: unknown;
+  attempts: number;
+  at: number;
+}
+
+export interface RunProgress {
+  runId: string;
+  owner: string;
+  now: number;
+  journal?: JournalEntry[];
+  actions?: ActionRecord[];
+  run?: RunStateChange;
+  /** Opens (or re-opens) the exception of this run's step. */
+  exception?: NewException;
+}
+
+export interface RunFilter {
+  flowName?: string;
+  status?: RunStatus;
+  limit: number;
+  /** Return runs with ids before this one (ids sort by creation time). */
+  before?: string;
+}
+
+export interface EventFilter {
+  flowName?: string;
+  limit: number;
+  before?: string;
+}
+
+export interface ExceptionFilter {
+  status?: ExceptionStatus;
+  flowName?: string;
+  code?: string;
+  stepId?: string;
+  limit?: number;
+  before?: string;
+}
+
+export interface RetryException {
+  id: string;
+  /** Replaces the failed step's input for the retry (e.g. a corrected request body). */
+  input?: unknown;
+  audit: AuditInput;
+  now: number;
+}
+
+export interface ResolveException {
+  id: string;
+  note: string;
+  actor: string;
+  audit: AuditInput;
+  now: number;
+}
