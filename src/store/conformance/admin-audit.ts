@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../contract/ids.js';
+import { auditGenesisHash, auditHash, verifyAuditChain } from '../audit-chain.js';
+import type { AuditEventRecord, TokenRecord } from '../records.js';
+import {
+  acceptRun,
+  auditInput,
+  eventInput,
+  expectWeftError,
+  publish,
+  type StoreContext,
+  sha256,
+  T0,
+} from './fixtures.js';
+
+/** Schedule cursors, tokens, the audit hash chain and migrations. */
+export function adminAndAudit(ctx: StoreContext): void {
+  describe('schedules', () => {
+    it('creates a schedule cursor once and keeps it', async () => {
+      const { version } = await publish(ctx.store, 'nightly', { trigger: 'schedule' });
+      expect(await ctx.store.getScheduleState('nightly')).toBeNull();
+      const state = { flowName: 'nightly', flowVersionId: version.id, lastTickAt: T0 };
+      expect(await ctx.store.initScheduleState(state)).toEqual(state);
+      expect(await ctx.store.initScheduleState({ ...state, lastTickAt: T0 + 999 })).toEqual(state);
+      expect(await ctx.store.getScheduleState('nightly')).toEqual(state);
+    });
+
+    it('moves the cursor with the tick event, atomically and only forward', async () => {
+      const { version } = await publish(ctx.store, 'nightly', { trigger: 'schedule' });
+      const tick = (at: number, extra: { runId?: string } = {}) =>
+        eventInput({
+          version,
+          at,
+          source: 'schedule',
+          dedupeKey: `tick:${at}`,
+          scheduleTick: { flowName: 'nightly', tickAt: at },
+          ...extra,
+        });
+      // The first tick creates the cursor when the scheduler has not.
+      const first = await ctx.store.acceptEvent(tick(T0 + 60_000));
+      expect(first.accepted).toBe(true);
+      expect(await ctx.store.getScheduleState('nightly')).toEqual({
+        flowName: 'nightly',
+        flowVersionId: version.id,
+        lastTickAt: T0 + 60_000,
+      });
+      await ctx.store.acceptEvent(tick(T0 + 120_000));
+      expect((await ctx.store.getScheduleState('nightly'))?.lastTickAt).toBe(T0 + 120_000);
+      // A late, older tick is recorded but does not move the cursor back.
+      await ctx.store.acceptEvent(tick(T0 + 90_000));
+      expect((await ctx.store.getScheduleState('nightly'))?.lastTickAt).toBe(T0 + 120_000);
+      // A duplicate tick and a failed acceptance move nothing.
+      expect((await ctx.store.acceptEvent(tick(T0 + 60_000))).accepted).toBe(false);
+      const failed = tick(T0 + 180_000, { runId: first.runId ?? '' });
+      await expectWeftError(ctx.store.acceptEvent(failed), 'conflict');
+      expect((await ctx.store.getScheduleState('nightly'))?.lastTickAt).toBe(T0 + 120_000);
+      expect(await ctx.store.countRuns({ flowName: 'nightly' })).toBe(3);
+    });
+  });
+
+  describe('tokens', () => {
+    it('stores tokens by hash, with an audit entry', async () => {
+      expect(await ctx.store.countTokens()).toBe(0);
+      const token: TokenRecord = {
+        id: newId('tok', T0),
+        name: 'ci',
+        role: 'operator',
+        tokenHash: sha256('secret-token'),
+        createdAt: T0,
+        revokedAt: null,
+      };
+      await ctx.store.createToken({ token, audit: auditInput('token.create', T0, { name: 'ci' }) });
+      expect(await ctx.store.findTokenByHash(sha256('secret-token'))).toEqual(token);
+      expect(await ctx.store.findTokenByHash(sha256('other'))).toBeNull();
+      expect(await ctx.store.countTokens()).toBe(1);
+      expect((await ctx.store.listAudit({ limit: 10 })).map((e) => [e.action, e.data])).toEqual([
+        ['token.create', { name: 'ci' }],
+      ]);
+      await expectWeftError(
+        ctx.store.createToken({ token, audit: auditInput('token.create', T0 + 1) }),
+        'conflict',
+      );
+      expect(await ctx.store.listAudit({ limit: 10 })).toHaveLength(1);
+    });
+  });
+
+  describe('audit', () => {
+    it('chains every audited change and detects tampering', async () => {
+      const { version } = await publish(ctx.store, 'orders', { at: T0 });
+      await publish(ctx.store, 'orders', { source: 'v2', at: T0 + 1 });
+      await acceptRun(ctx.store, {
+        version,
+        at: T0 + 2,
+        audit: auditInput('run.start', T0 + 2, { nested: { list: [1, 'two'] } }),
+      });
+      await acceptRun(ctx.store, { version, at: T0 + 3, audit: auditInput('run.start', T0 + 3) });
+      await ctx.store.createToken({
+        token: { id: 'tok_1', name: 'n', role: 'admin', tokenHash: 'h', createdAt: T0 + 4, revokedAt: null },
+        audit: auditInput('token.create', T0 + 4),
+      });
+      const events = await ctx.store.listAudit({ limit: 100 });
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(events.map((e) => e.action)).toEqual([
+        'flow.publish',
+        'flow.publish',
+        'run.start',
+        'run.start',
+        'token.create',
+      ]);
+      expect(events[0]?.prevHash).toBe(auditGenesisHash);
+      expect(events[2]).toMatchObject({
+        actor: 'user:tester',
+        target: 'test:run.start',
+        at: T0 + 2,
+        data: { nested: { list: [1, 'two'] } },
+      });
+      expect(events[3]?.data).toBeNull();
+      for (const [i, e] of events.slice(1).entries()) expect(e.prevHash).toBe(events[i]?.hash);
+      expect(verifyAuditChain(events)).toEqual({ ok: true });
+
+      // Paging by seq, and a segment verifies on its own.
+      const page = await ctx.store.listAudit({ limit: 2, afterSeq: 2 });
+      expect(page.map((e) => e.seq)).toEqual([3, 4]);
+      expect(verifyAuditChain(page)).toEqual({ ok: true });
+
+      // Tampering is checked on copies of the rows: the database stays intact.
+      const altered = (index: number, change: Partial<AuditEventRecord>) =>
+        events.map((e, i) => (i === index ? { ...structuredClone(e), ...change } : structuredClone(e)));
+      expect(verifyAuditChain(altered(2, { data: { nested: { list: [1, 'three'] } } }))).toEqual({
+        ok: false,
+        brokenAtSeq: 3,
+      });
+      expect(verifyAuditChain(altered(1, { actor: 'user:mallory', hash: sha256('forged') }))).toEqual({
+        ok: false,
+        brokenAtSeq: 2,
+      });
+      // Re-hashing the edited row is not enough: the next row still points at the old hash.
+      const original = events[1] as AuditEventRecord;
+      const forged = { ...original, actor: 'user:mallory' };
+      expect(
+        verifyAuditChain(altered(1, { actor: forged.actor, hash: auditHash(original.prevHash, forged) })),
+      ).toEqual({
+        ok: false,
+        brokenAtSeq: 3,
+      });
+      const removed = events.filter((e) => e.seq !== 4);
+      expect(verifyAuditChain(removed)).toEqual({ ok: false, brokenAtSeq: 5 });
+      const swapped = [events[1], events[0], ...events.slice(2)] as AuditEventRecord[];
+      expect(verifyAuditChain(swapped).ok).toBe(false);
+      expect(verifyAuditChain(altered(0, { prevHash: 'f'.repeat(64) }))).toEqual({
+        ok: false,
+        brokenAtSeq: 1,
+      });
+      expect(verifyAuditChain(await ctx.store.listAudit({ limit: 100 }))).toEqual({ ok: true });
+    });
+  });
+
+  describe('migrations', () => {
+    it('are idempotent', async () => {
+      // The suite already migrated this store once.
+      const again = await ctx.store.migrate();
+      expect(again.applied).toEqual([]);
+      expect(again.current).toBeGreaterThan(0);
+      expect(await ctx.store.migrate()).toEqual(again);
+      expect(await ctx.store.countRuns({})).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { WeftError } from '../../contract/errors.js';
+import type { MigrationReport } from '../port.js';
+import type { Connection } from './connection.js';
+import { migrations } from './migrations.js';
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, all in one write transaction
+ * (so two processes starting together apply each one once). Idempotent.
+ */
+export function migrate(conn: Connection, now: number = Date.now()): MigrationReport {
+  return conn.write(() => {
+    conn.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version INTEGER PRIMARY KEY, id TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    );
+    const done = new Set(
+      conn.sql.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version),
+    );
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    const newest = Math.max(0, ...done);
+    if (newest > known) {
+      // A newer Weft wrote this database; running old code on it could corrupt it.
+      throw new WeftError({
+        code: 'conflict',
+        message: `database schema version ${newest} is newer than this Weft knows (${known})`,
+        details: { schemaVersion: newest, knownVersion: known },
+      });
+    }
+    const applied: string[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      conn.exec(m.sql);
+      conn.sql.run('INSERT INTO schema_migrations (version, id, applied_at) VALUES (@version, @id, @now)', {
+        version: m.version,
+        id: m.id,
+        now,
+      });
+      applied.push(m.id);
+    }
+    return { applied, current: known };
+  });
+}

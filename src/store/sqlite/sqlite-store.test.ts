@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WeftError } from '../../contract/errors.js';
+import { acceptRun, eventInput, publish, T0 } from '../conformance/fixtures.js';
+import { describeStoreConformance } from '../conformance.js';
+import { migrations } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'weft-sqlite-store-'));
+let n = 0;
+const freshPath = () => join(dir, `store-${++n}.db`);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeStoreConformance('sqlite (temp file)', async () => SqliteStore.open({ path: freshPath() }));
+
+describe('SqliteStore', () => {
+  it('runs in WAL mode with foreign keys on', async () => {
+    const store = SqliteStore.open({ path: freshPath() });
+    try {
+      expect(store.dialect).toBe('sqlite');
+      expect(store.pragma('journal_mode')).toBe('wal');
+      expect(store.pragma('foreign_keys')).toBe(1);
+      expect(store.pragma('synchronous')).toBe(1); // NORMAL
+      expect(store.pragma('busy_timeout')).toBe(5000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps its data across a reopen, and migrating again applies nothing', async () => {
+    const path = join(dir, 'nested', 'dir', 'weft.db');
+    const first = SqliteStore.open({ path });
+    expect(await first.migrate()).toEqual({
+      applied: migrations.map((m) => m.id),
+      current: migrations.length,
+    });
+    const { version } = await publish(first, 'orders');
+    const { runId } = await acceptRun(first, { version, at: T0 });
+    await first.close();
+
+    const second = SqliteStore.open({ path });
+    try {
+      expect(await second.migrate()).toEqual({ applied: [], current: migrations.length });
+      expect((await second.getRun(runId))?.status).toBe('queued');
+      expect((await second.getFlow('orders'))?.currentVersionId).toBe(version.id);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('resolves a group-committed write only once another connection can read it', async () => {
+    const path = freshPath();
+    const writer = SqliteStore.open({ path });
+    await writer.migrate();
+    const reader = SqliteStore.open({ path });
+    try {
+      const { version } = await publish(writer, 'orders');
+      const input = eventInput({ version, at: T0 });
+      const pending = writer.acceptEvent(input);
+      // Queued for the next turn: not yet committed, so not yet visible.
+      expect(await reader.getRun(input.run.id)).toBeNull();
+      await pending;
+      expect((await reader.getRun(input.run.id))?.id).toBe(input.run.id);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('commits queued writes on close and refuses calls afterwards', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open({ path });
+    await store.migrate();
+    const { version } = await publish(store, 'orders');
+    const input = eventInput({ version, at: T0 });
+    const pending = store.acceptEvent(input);
+    await store.close();
+    expect((await pending).accepted).toBe(true);
+    await expect(store.getRun(input.run.id)).rejects.toMatchObject({ code: 'unavailable' });
+
+    const reopened = SqliteStore.open({ path });
+    try {
+      expect((await reopened.getRun(input.run.id))?.id).toBe(input.run.id);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('keeps writes in the order they were issued', async () => {
+    const store = SqliteStore.open({ path: ':memory:' });
+    try {
+      await store.migrate();
+      const { version } = await publish(store, 'orders');
+      const input = eventInput({ version, at: T0 });
+      // Not awaited: the claim, a direct write, must still see the queued event.
+      const accepted = store.acceptEvent(input);
+      const claimed = await store.claimRuns({ owner: 'w', limit: 5, leaseMs: 1000, now: T0 });
+      expect((await accepted).accepted).toBe(true);
+      expect(claimed.map((c) => c.run.id)).toEqual([input.run.id]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a database written by a newer Weft', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open({ path });
+    await store.migrate();
+    await store.close();
+    const raw = new Database(path);
+    raw
+      .prepare('INSERT INTO schema_migrations (version, id, applied_at) VALUES (999, ?, 0)')
+      .run('999_future');
+    raw.close();
+    const reopened = SqliteStore.open({ path });
+    try {
+      const error = await reopened.migrate().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WeftError);
+      expect(error).toMatchObject({ code: 'conflict', details: { schemaVersion: 999 } });
+    } finally {
+      await reopened.close();
+    }
+  });
+});

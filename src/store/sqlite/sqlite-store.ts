@@ -1,0 +1,216 @@
+import type {
+  AcceptEvent,
+  AcceptEventResult,
+  AuditInput,
+  ClaimedRun,
+  ClaimRuns,
+  EventFilter,
+  ExceptionFilter,
+  MigrationReport,
+  PublishFlowVersion,
+  ResolveException,
+  RetryException,
+  RunFilter,
+  RunProgress,
+  Store,
+} from '../port.js';
+import type {
+  ActionRecord,
+  AuditEventRecord,
+  EventRecord,
+  ExceptionRecord,
+  FlowRecord,
+  FlowVersionRecord,
+  JournalEntry,
+  RunRecord,
+  RunStatus,
+  ScheduleStateRecord,
+  TokenRecord,
+} from '../records.js';
+import { Connection, type SqliteStoreOptions } from './connection.js';
+import { migrate } from './migrate.js';
+import * as admin from './queries-admin.js';
+import * as audit from './queries-audit.js';
+import * as exceptions from './queries-exceptions.js';
+import * as flows from './queries-flows.js';
+import * as progress from './queries-progress.js';
+import * as runs from './queries-runs.js';
+
+export type { SqliteStoreOptions } from './connection.js';
+
+/**
+ * The embedded Store: one better-sqlite3 connection in WAL mode.
+ *
+ * `acceptEvent` and `saveProgress` are group-committed: calls made in the same event-loop turn share
+ * one transaction (each in its own savepoint, so one failure stays its own) and resolve after its
+ * COMMIT. Every other write runs at once in its own transaction, after anything already queued, so
+ * writes take effect in the order they were issued. Reads never wait for the queue: a write whose
+ * promise has not resolved is not yet visible.
+ *
+ * `open` does not change the schema: call `migrate()` once at boot.
+ *
+ * @example
+ * const store = SqliteStore.open({ path: '.weft/weft.db' });
+ * await store.migrate();
+ * const [claimed] = await store.claimRuns({ owner: 'w1', limit: 1, leaseMs: 30_000, now: Date.now() });
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+
+  private constructor(private readonly conn: Connection) {}
+
+  /** Opens (creating if needed) the database at `path`; ':memory:' for a private in-memory one. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    return new SqliteStore(Connection.open(options));
+  }
+
+  /** A PRAGMA's value, for diagnostics and tests (e.g. `journal_mode`). */
+  pragma(name: string): unknown {
+    return this.conn.pragma(name);
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    return migrate(this.conn);
+  }
+
+  async close(): Promise<void> {
+    this.conn.close();
+  }
+
+  // Flows
+
+  async publishFlowVersion(
+    input: PublishFlowVersion,
+  ): Promise<{ version: FlowVersionRecord; created: boolean }> {
+    return this.conn.write(() => flows.publishFlowVersion(this.conn.sql, input));
+  }
+
+  async listFlows(): Promise<FlowRecord[]> {
+    return this.conn.read(() => flows.listFlows(this.conn.sql));
+  }
+
+  async getFlow(name: string): Promise<FlowRecord | null> {
+    return this.conn.read(() => flows.getFlow(this.conn.sql, name));
+  }
+
+  async listFlowVersions(flowName: string): Promise<FlowVersionRecord[]> {
+    return this.conn.read(() => flows.listFlowVersions(this.conn.sql, flowName));
+  }
+
+  async getFlowVersion(id: string): Promise<FlowVersionRecord | null> {
+    return this.conn.read(() => flows.getFlowVersion(this.conn.sql, id));
+  }
+
+  async currentFlowVersions(): Promise<FlowVersionRecord[]> {
+    return this.conn.read(() => flows.currentFlowVersions(this.conn.sql));
+  }
+
+  // Events and runs
+
+  async acceptEvent(input: AcceptEvent): Promise<AcceptEventResult> {
+    return this.conn.grouped(() => runs.acceptEvent(this.conn.sql, input));
+  }
+
+  async claimRuns(input: ClaimRuns): Promise<ClaimedRun[]> {
+    return this.conn.write(() => runs.claimRuns(this.conn.sql, input));
+  }
+
+  async loadRun(runId: string): Promise<ClaimedRun | null> {
+    return this.conn.read(() => runs.loadRun(this.conn.sql, runId));
+  }
+
+  async heartbeat(input: {
+    owner: string;
+    runIds: string[];
+    leaseMs: number;
+    now: number;
+  }): Promise<string[]> {
+    return this.conn.write(() => runs.heartbeat(this.conn.sql, input));
+  }
+
+  async saveProgress(input: RunProgress): Promise<void> {
+    return this.conn.grouped(() => progress.saveProgress(this.conn.sql, input));
+  }
+
+  async expireAllLeases(): Promise<number> {
+    return this.conn.write(() => runs.expireAllLeases(this.conn.sql));
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    return this.conn.read(() => runs.getRun(this.conn.sql, id));
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunRecord[]> {
+    return this.conn.read(() => runs.listRuns(this.conn.sql, filter));
+  }
+
+  async countRuns(filter: { flowName?: string; status?: RunStatus }): Promise<number> {
+    return this.conn.read(() => runs.countRuns(this.conn.sql, filter));
+  }
+
+  async getJournal(runId: string): Promise<JournalEntry[]> {
+    return this.conn.read(() => runs.getJournal(this.conn.sql, runId));
+  }
+
+  async listActions(runId: string): Promise<ActionRecord[]> {
+    return this.conn.read(() => runs.listActions(this.conn.sql, runId));
+  }
+
+  async getEvent(id: string): Promise<EventRecord | null> {
+    return this.conn.read(() => runs.getEvent(this.conn.sql, id));
+  }
+
+  async listEvents(filter: EventFilter): Promise<EventRecord[]> {
+    return this.conn.read(() => runs.listEvents(this.conn.sql, filter));
+  }
+
+  // Error queue
+
+  async listExceptions(filter: ExceptionFilter): Promise<ExceptionRecord[]> {
+    return this.conn.read(() => exceptions.listExceptions(this.conn.sql, filter));
+  }
+
+  async getException(id: string): Promise<ExceptionRecord | null> {
+    return this.conn.read(() => exceptions.getException(this.conn.sql, id));
+  }
+
+  async retryException(input: RetryException): Promise<ExceptionRecord> {
+    return this.conn.write(() => exceptions.retryException(this.conn.sql, input));
+  }
+
+  async retryExceptions(input: { filter: ExceptionFilter; audit: AuditInput; now: number }): Promise<number> {
+    return this.conn.write(() => exceptions.retryExceptions(this.conn.sql, input));
+  }
+
+  async resolveException(input: ResolveException): Promise<ExceptionRecord> {
+    return this.conn.write(() => exceptions.resolveException(this.conn.sql, input));
+  }
+
+  // Schedules
+
+  async getScheduleState(flowName: string): Promise<ScheduleStateRecord | null> {
+    return this.conn.read(() => admin.getScheduleState(this.conn.sql, flowName));
+  }
+
+  async initScheduleState(state: ScheduleStateRecord): Promise<ScheduleStateRecord> {
+    return this.conn.write(() => admin.initScheduleState(this.conn.sql, state));
+  }
+
+  // Auth and audit
+
+  async createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void> {
+    this.conn.write(() => admin.createToken(this.conn.sql, input));
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRecord | null> {
+    return this.conn.read(() => admin.findTokenByHash(this.conn.sql, tokenHash));
+  }
+
+  async countTokens(): Promise<number> {
+    return this.conn.read(() => admin.countTokens(this.conn.sql));
+  }
+
+  async listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]> {
+    return this.conn.read(() => audit.listAudit(this.conn.sql, filter));
+  }
+}
