@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
+// Ids are made on the hot path (several per webhook); one randomBytes call per 256 ids is far
+// cheaper than one per id.
+let pool = randomBytes(4096);
+let poolOffset = 0;
+
 /**
  * Time-ordered ids (`run_01jd…`): 10 characters of milliseconds then 16 random ones, Crockford
  * base32. Sorting ids sorts by creation time, which makes cursors and "newest first" cheap.
@@ -15,8 +20,12 @@ export function newId(prefix: string, now: number = Date.now()): string {
     time = alphabet[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
+  if (poolOffset + 16 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
   let rand = '';
-  for (const b of bytes) rand += alphabet[b & 31];
+  for (let i = poolOffset; i < poolOffset + 16; i++) rand += alphabet[(pool[i] as number) & 31];
+  poolOffset += 16;
   return `${prefix}_${time}${rand}`;
 }
