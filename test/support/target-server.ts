@@ -22,6 +22,8 @@ export interface TargetServer {
   requests: TargetRequest[];
   /** Effects applied, by Idempotency-Key: a key seen again is answered from memory, not re-applied. */
   effects: Map<string, number>;
+  /** The first answer given for each Idempotency-Key (what a repeat of the key gets back). */
+  answers: Map<string, unknown>;
   /** Requests without an Idempotency-Key (each one an effect). */
   unkeyedEffects: number;
   setBehaviour(fn: (req: TargetRequest, attemptForKey: number) => TargetBehaviour): void;
@@ -106,6 +108,7 @@ export async function startTargetServer(): Promise<TargetServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     effects,
+    answers,
     get unkeyedEffects() {
       return unkeyedEffects;
     },
