@@ -3,7 +3,14 @@ import type { FlowVersionRecord } from '../store/records.js';
 
 /** What an expression sees. `item`/`index` exist only inside an action's `forEach`. */
 export interface Scope {
-  event: { id: string; source: string; receivedAt: string; body: unknown; headers: Record<string, string>; query: Record<string, string> };
+  event: {
+    id: string;
+    source: string;
+    receivedAt: string;
+    body: unknown;
+    headers: Record<string, string>;
+    query: Record<string, string>;
+  };
   steps: Record<string, unknown>;
   run: { id: string; flow: string; version: number };
   item?: unknown;
