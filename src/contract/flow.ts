@@ -134,7 +134,13 @@ export interface BranchStep {
 }
 export type Step = MapStep | BranchStep | ActionStep | WaitStep | RespondStep;
 export type StepKind = Step['kind'];
-export const stepKinds = ['map', 'branch', 'action', 'wait', 'respond'] as const satisfies readonly StepKind[];
+export const stepKinds = [
+  'map',
+  'branch',
+  'action',
+  'wait',
+  'respond',
+] as const satisfies readonly StepKind[];
 
 export const BranchCase: z.ZodType<BranchCase> = z.lazy(() =>
   z
@@ -178,7 +184,8 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
       if (parsed.success) return parsed.data;
       for (const issue of parsed.error.issues) {
         // Point at the offending key itself so the YAML locator can report its line.
-        const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+        const path =
+          issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
         ctx.addIssue({ code: 'custom', message: issue.message, path, input: v });
       }
       return z.NEVER;
@@ -208,12 +215,15 @@ export type DedupeRule = z.infer<typeof DedupeRule>;
 export const WebhookTrigger = z
   .object({
     kind: z.literal('webhook'),
-    path: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9/_-]{0,127}$/, 'must be lower-case letters, digits, /, _ and -'),
+    path: z.string().regex(/^[a-z0-9][a-z0-9/_-]{0,127}$/, 'must be lower-case letters, digits, /, _ and -'),
     signature: SignatureCheck.optional(),
     dedupe: DedupeRule.optional(),
-    maxBodyBytes: z.number().int().min(1).max(50 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
     /** How long a caller waits for a `respond` step before getting 202 with the run id. */
     respondTimeoutMs: z.number().int().min(1).max(120_000).default(10_000),
   })
