@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // One throwaway PostgreSQL server for the whole run (test/support/postgres.ts).
+    globalSetup: ['./test/support/postgres-global-setup.ts'],
   },
 });

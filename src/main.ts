@@ -84,16 +84,8 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
     });
 
     for (const file of flowFilesToDeploy(config, opts.demo === true)) {
-      const result = await registry.deploy({
-        source: fs.readFileSync(file, 'utf8'),
-        file,
-        actor: 'system:startup',
-        now: clock.now(),
-      });
-      logger.info(
-        { flow: result.version.flowName, version: result.version.version, created: result.created },
-        'flow deployed',
-      );
+      // The registry logs the outcome (deployed or unchanged).
+      await registry.deploy({ source: fs.readFileSync(file, 'utf8'), file, actor: 'system:startup', now: clock.now() });
     }
 
     const bootstrap = await ensureBootstrapToken({ store, adminToken: config.adminToken, clock });

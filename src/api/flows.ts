@@ -137,7 +137,6 @@ export function registerFlowRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       actor: c.var.principal.name,
       now: deps.clock.now(),
     });
-    deps.logger.info({ flow: version.flowName, version: version.version, created }, 'flow deployed');
     return created
       ? c.json({ version: summary(version), created }, 201)
       : c.json({ version: summary(version), created }, 200);
