@@ -1,11 +1,11 @@
 import type { SecretSource } from '../config.js';
 import { type SerializedError, toWeftError, WeftError } from '../contract/errors.js';
-import type { Step } from '../contract/flow.js';
+import type { Step, StepKind } from '../contract/flow.js';
 import { newId } from '../contract/ids.js';
 import type { CompiledFlow, Scope } from '../flow/compiled.js';
 import type { Policy } from '../governance/policy.js';
 import type { Logger } from '../observability/logger.js';
-import type { ClaimedRun, RunProgress, RunStateChange, Store } from '../store/port.js';
+import type { ClaimedRun, NewRunProgress, RunProgress, RunStateChange, Store } from '../store/port.js';
 import type { ActionRecord, JournalEntry } from '../store/records.js';
 import type { FlowResponse } from './ingest-port.js';
 import { chosenSteps } from './steps/branch.js';
@@ -26,7 +26,33 @@ export type RunOutcome =
   | { status: 'waiting'; resumeAt: number }
   | { status: 'lease_lost' };
 
-type Walk = { type: 'continue' } | { type: 'suspend'; resumeAt: number } | { type: 'fail'; stepId: string };
+type Walk =
+  | { type: 'continue' }
+  | { type: 'suspend'; resumeAt: number }
+  | { type: 'fail'; stepId: string }
+  /** Speculation reached a step that is not pure. */
+  | { type: 'stop' };
+
+/**
+ * Steps that only compute from the scope: no write to another system, no time passing. They may
+ * run before their run is stored (`speculate`), since running them again changes nothing.
+ */
+const pureKinds: Record<StepKind, boolean> = {
+  map: true,
+  branch: true,
+  respond: true,
+  action: false,
+  wait: false,
+};
+
+/** What `speculate` produced, for the caller to commit with the event. */
+export interface Speculation {
+  /** The run ended (succeeded or failed) within its leading pure steps. */
+  finished: boolean;
+  /** The reply of a `respond` step among them; send it only once `progress` is committed. */
+  response: FlowResponse | undefined;
+  progress: NewRunProgress;
+}
 
 /**
  * Executes one claimed run: replays what the journal already holds, executes the rest, and
@@ -38,11 +64,13 @@ export class RunExecution {
   private readonly journal: Map<string, JournalEntry>;
   private readonly pendingJournal = new Map<string, JournalEntry>();
   private readonly pendingActions = new Map<string, ActionRecord>();
+  private readonly passedRetriedSteps = new Set<string>();
   private ledgerCache: Map<string, ActionRecord> | undefined;
   private readonly scope: Scope;
   private response: FlowResponse | undefined;
   private responseDelivered = false;
   private lastOutput: unknown = null;
+  private speculative = false;
   private failure: { stepId: string; error: WeftError; input: unknown; attempts: number } | undefined;
 
   constructor(
@@ -85,17 +113,44 @@ export class RunExecution {
     }
   }
 
+  /**
+   * Executes the leading pure steps in memory, before the run is stored, and returns what they
+   * did, for the caller to commit together with the event and run: one write per webhook instead
+   * of two. Writes nothing and replies to no one. A run that is not `finished` goes on in a new
+   * RunExecution over the committed journal, which replays these steps.
+   */
+  async speculate(): Promise<Speculation> {
+    this.speculative = true;
+    const walk = await this.walk(this.flow.definition.steps);
+    const journal = [...this.pendingJournal.values()];
+    if (walk.type === 'stop') {
+      return { finished: false, response: this.response, progress: { now: this.deps.now(), journal } };
+    }
+    const { change, exception } = this.conclude(walk);
+    return {
+      finished: true,
+      response: this.response,
+      progress: { now: this.deps.now(), journal, run: change, ...(exception ? { exception } : {}) },
+    };
+  }
+
   private async walk(steps: Step[]): Promise<Walk> {
     for (const step of steps) {
       const done = this.journal.get(step.id);
       if (done?.status === 'succeeded') {
         this.scope.steps[step.id] = done.output;
+        if (step.kind === 'respond') {
+          // Replied before (speculation, or before a crash): the run's output is still the reply.
+          this.response = done.output as FlowResponse;
+          this.responseDelivered = true;
+        }
         if (step.kind === 'branch') {
           const inner = await this.walk(chosenSteps(step, done.output));
           if (inner.type !== 'continue') return inner;
         }
         continue;
       }
+      if (this.speculative && !pureKinds[step.kind]) return { type: 'stop' };
       if (step.kind === 'action' && this.response !== undefined && !this.responseDelivered) {
         // The caller should not wait for writes to other systems: commit and reply first.
         await this.flush();
@@ -162,6 +217,7 @@ export class RunExecution {
         });
         this.scope.steps[step.id] = outcome.output;
         this.lastOutput = outcome.output;
+        if (previous !== undefined) this.passedRetriedSteps.add(step.id);
         return { type: 'continue' };
       case 'suspended':
         this.pendingJournal.set(step.id, {
@@ -195,6 +251,20 @@ export class RunExecution {
   }
 
   private async finish(walk: Walk): Promise<RunOutcome> {
+    if (walk.type === 'stop') {
+      throw new WeftError({ code: 'internal', message: 'a run stopped for speculation outside speculate()' });
+    }
+    const { change, exception, outcome } = this.conclude(walk);
+    await this.flush(change, exception);
+    return outcome;
+  }
+
+  /** The run's final state change for a finished walk. */
+  private conclude(walk: Exclude<Walk, { type: 'stop' }>): {
+    change: RunStateChange;
+    exception: RunProgress['exception'];
+    outcome: RunOutcome;
+  } {
     const now = this.deps.now();
     let change: RunStateChange;
     let outcome: RunOutcome;
@@ -220,8 +290,7 @@ export class RunExecution {
       };
       outcome = { status: 'failed' };
     }
-    await this.flush(change, exception);
-    return outcome;
+    return { change, exception, outcome };
   }
 
   /** Commits pending journal and ledger entries (and a run state change), then replies if due. */
@@ -234,11 +303,13 @@ export class RunExecution {
       actions: [...this.pendingActions.values()],
       ...(run ? { run } : {}),
       ...(exception ? { exception } : {}),
+      ...(this.passedRetriedSteps.size > 0 ? { passedRetriedSteps: [...this.passedRetriedSteps] } : {}),
     };
     await this.deps.store.saveProgress(progress);
     for (const e of this.pendingJournal.values()) this.journal.set(e.stepId, e);
     this.pendingJournal.clear();
     this.pendingActions.clear();
+    this.passedRetriedSteps.clear();
     if (this.response !== undefined && !this.responseDelivered) {
       this.responseDelivered = true;
       this.onResponse(this.response);
@@ -269,6 +340,7 @@ export class RunExecution {
       policy: this.deps.policy,
       now: this.deps.now,
       random: this.deps.random,
+      takeRateLimit: (limit) => this.deps.store.takeRateLimit({ ...limit, now: this.deps.now() }),
     };
   }
 }

@@ -29,6 +29,20 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<MigrationReport>;
   close(): Promise<void>;
+  /** Server version, migration state and clock skew, for `weft doctor`. Changes nothing. */
+  inspect(): Promise<StoreInspection>;
+
+  /**
+   * Calls `listener` after a commit that other processes' workers and registries must hear about:
+   * `'runs'` when runs became due for any worker (an event accepted without an inline claim, a
+   * retry from the error queue), `'flows'` when a new flow version was published. PostgreSQL
+   * delivers them across processes (LISTEN/NOTIFY); SQLite, one process by design, in-process.
+   *
+   * A hint, not a log: topics may repeat or arrive with nothing new (after a reconnect both are
+   * sent, since something may have been missed), and a listener must tolerate that. Subscribe
+   * before loading the state the topic refreshes, so no change falls between the two.
+   */
+  subscribe(listener: (topic: StoreTopic) => void): Subscription;
 
   // Flows
   publishFlowVersion(input: PublishFlowVersion): Promise<{ version: FlowVersionRecord; created: boolean }>;
@@ -43,10 +57,16 @@ export interface Store {
   /**
    * Commits an Event and its Run atomically. A repeated (flowName, dedupeKey) commits nothing and
    * reports the original. With `claim`, the new run is leased to that owner at once (inline run).
-   * With `scheduleTick`, the schedule's cursor moves in the same transaction.
+   * With `scheduleTick`, the schedule's cursor moves in the same transaction. With `progress`
+   * (only with `claim`), so does the run's progress; a store that writes it answers
+   * `progressSaved: true`, and one that does not leaves it to the caller's `saveProgress`.
    */
   acceptEvent(input: AcceptEvent): Promise<AcceptEventResult>;
-  /** Leases up to `limit` runs that are due, and runs whose lease expired (a dead worker's). */
+  /**
+   * Leases up to `limit` runs that are due, and runs whose lease expired (a dead worker's). A run
+   * whose flow version set `concurrency` is leased only while fewer than that many runs of its
+   * flow (with a limit) are running on a live lease, also under claimers in other processes.
+   */
   claimRuns(input: ClaimRuns): Promise<ClaimedRun[]>;
   /** Loads a run with its event and journal (for a run already leased to the caller). */
   loadRun(runId: string): Promise<ClaimedRun | null>;
@@ -81,6 +101,14 @@ export interface Store {
   /** Creates the schedule cursor if it does not exist yet; returns the stored state. */
   initScheduleState(state: ScheduleStateRecord): Promise<ScheduleStateRecord>;
 
+  // Limits
+  /**
+   * Takes one token from the shared bucket `key` (capacity `burst`, refilled at `perSecond`),
+   * atomically across every process on the database. `waitMs` 0: taken. Otherwise nothing was
+   * taken and a token is expected in `waitMs`: ask again then (others may take it first).
+   */
+  takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }>;
+
   // Auth and audit
   createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
@@ -91,6 +119,51 @@ export interface Store {
 export interface MigrationReport {
   applied: string[];
   current: number;
+}
+
+/** What `subscribe` listeners hear: which kind of state changed. */
+export type StoreTopic = 'runs' | 'flows';
+
+/** Every topic, e.g. to emit all of them after a reconnect. */
+export const storeTopics: readonly StoreTopic[] = ['runs', 'flows'];
+
+/**
+ * Ends a subscription when called. `ready` resolves once changes committed from then on are sure
+ * to be heard (PostgreSQL: the LISTEN is in place), which tests need; production code need not
+ * wait for it.
+ */
+export interface Subscription {
+  (): void;
+  readonly ready: Promise<void>;
+}
+
+export interface TakeRateLimit {
+  /** The bucket: e.g. `api.example.com` from a step, `connection:<name>` from a Connection. */
+  key: string;
+  /** Refill rate, tokens per second (> 0). */
+  perSecond: number;
+  /** Capacity: how many calls may go at once after a quiet period (≥ 1). */
+  burst: number;
+  now: number;
+}
+
+export interface StoreInspection {
+  dialect: 'sqlite' | 'postgres';
+  /** The database server's version (PostgreSQL) or the SQLite library's. */
+  serverVersion: string;
+  /** The newest migration recorded in the database (0: none). */
+  schemaVersion: number;
+  /** The newest migration this Weft knows. */
+  knownVersion: number;
+  /** Migrations `migrate()` would apply. */
+  pending: string[];
+  /**
+   * Database clock minus this machine's clock, in ms, measured over one round trip; null when
+   * they are the same clock (SQLite). Leases compare times written by different machines.
+   */
+  clockSkewMs: number | null;
+  /** Half the round trip of the clock reading: the skew is exact to about this much. */
+  clockUncertaintyMs: number | null;
 }
 
 export interface AuditInput {
@@ -123,14 +196,33 @@ export interface NewEvent {
 
 export interface AcceptEvent {
   event: NewEvent;
-  run: { id: string; flowVersionId: string; runAt: number };
+  /**
+   * `concurrency`: the version's per-flow limit (its `concurrency`), kept with the run so claims
+   * can enforce it; a limited run must not be accepted with `claim` (it would skip the check).
+   */
+  run: { id: string; flowVersionId: string; runAt: number; concurrency?: number };
   claim?: { owner: string; leaseMs: number };
   scheduleTick?: { flowName: string; tickAt: number };
   audit?: AuditInput;
+  /**
+   * What the claimed run did before it was stored: its leading pure steps, run in memory while
+   * the caller waited for the commit anyway (see `Engine.ingest`). Written as `saveProgress`
+   * would write it, in the same transaction: one write per webhook instead of two.
+   */
+  progress?: NewRunProgress;
 }
 
+/** The progress of a run that does not exist yet: no lease to check, no owner to name. */
+export type NewRunProgress = Omit<RunProgress, 'runId' | 'owner'>;
+
 export type AcceptEventResult =
-  | { accepted: true; eventId: string; runId: string }
+  | {
+      accepted: true;
+      eventId: string;
+      runId: string;
+      /** `progress` was written with the event. Absent: the caller must `saveProgress` it. */
+      progressSaved?: boolean;
+    }
   | { accepted: false; eventId: string; runId: string | null };
 
 export interface ClaimRuns {
@@ -174,6 +266,11 @@ export interface RunProgress {
   run?: RunStateChange;
   /** Opens (or re-opens) the exception of this run's step. */
   exception?: NewException;
+  /**
+   * Steps that succeeded after an earlier failed or retried attempt: their exceptions in status
+   * `retrying` are resolved, even if the run later fails at another step.
+   */
+  passedRetriedSteps?: string[];
 }
 
 export interface RunFilter {

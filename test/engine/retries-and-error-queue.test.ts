@@ -115,6 +115,34 @@ describe('error queue', () => {
     expect(target.effects.size).toBe(1);
   });
 
+  it('closes a retried exception once its step passes, even if the run then fails at a later step', async () => {
+    target = await startTargetServer();
+    let healthy = false;
+    target.setBehaviour((req) => {
+      if (req.path === '/second') return { kind: 'status', status: 400 };
+      return healthy ? { kind: 'ok' } : { kind: 'status', status: 500 };
+    });
+    h = await startHarness();
+    await h.deploy(
+      actionFlow('chain', target.url, `  - id: second
+    kind: action
+    connector: http
+    request: { url: '${target.url}/second', body: 'steps.write.body' }`),
+    );
+    const { runId } = await h.engine.ingest({ flowName: 'chain', source: 'manual', payload: payload({}), dedupeKey: null });
+    await h.waitForRun(runId as string, ['failed']);
+    const [first] = await h.store.listExceptions({ flowName: 'chain' });
+    expect(first?.stepId).toBe('write');
+    healthy = true;
+    await h.store.retryException({ id: first?.id as string, audit: audit('exception.retry'), now: Date.now() });
+    h.worker.wake();
+    await h.waitForRun(runId as string, ['failed']);
+    const byStep = Object.fromEntries(
+      (await h.store.listExceptions({ flowName: 'chain' })).map((e) => [e.stepId, e.status]),
+    );
+    expect(byStep).toEqual({ write: 'resolved', second: 'open' });
+  });
+
   it('does not retry a rejected write, and an edited retry sends the corrected data', async () => {
     target = await startTargetServer();
     target.setBehaviour((req) =>

@@ -1,6 +1,7 @@
 import { WeftError } from '../../contract/errors.js';
 import type { AuditInput, ExceptionFilter, NewException, ResolveException, RetryException } from '../port.js';
 import type { ExceptionRecord } from '../records.js';
+import { notifyChannel } from './notifier.js';
 import { appendAudit } from './queries-audit.js';
 import { type ExceptionRow, sqlLimit, toException, toJson, where } from './rows.js';
 import type { Sql } from './sql.js';
@@ -26,13 +27,22 @@ export async function openException(
   );
 }
 
-/** A run that succeeded after a retry from the queue closes the exceptions that were retried. */
-export async function resolveRetriedExceptions(sql: Sql, runId: string, now: number): Promise<void> {
+/**
+ * A retried step that now succeeded closes its exception, even when the run fails later at
+ * another step (that failure opens its own). Without `stepIds`, a run that succeeded closes all
+ * of its retried exceptions.
+ */
+export async function resolveRetriedExceptions(
+  sql: Sql,
+  runId: string,
+  now: number,
+  stepIds?: string[],
+): Promise<void> {
   await sql.run(
     `UPDATE exceptions SET status = 'resolved', resolution = 'retried successfully', resolved_by = 'system',
        resolved_at = $2, updated_at = $2
-     WHERE run_id = $1 AND status = 'retrying'`,
-    [runId, now],
+     WHERE run_id = $1 AND status = 'retrying' AND ($3::text[] IS NULL OR step_id = ANY($3::text[]))`,
+    [runId, now, stepIds ?? null],
   );
 }
 
@@ -126,6 +136,7 @@ export async function retryException(sql: Sql, input: RetryException): Promise<E
   }
   await requeue(sql, exception, { edited: input.input, now: input.now });
   await appendAudit(sql, input.audit);
+  await notifyRunsDue(sql);
   return mustGet(sql, input.id);
 }
 
@@ -139,6 +150,7 @@ export async function retryExceptions(
       ? await listExceptions(sql, { ...input.filter, status: 'open' }, { forUpdate: true })
       : [];
   for (const exception of matching) await requeue(sql, exception, { now: input.now });
+  if (matching.length > 0) await notifyRunsDue(sql);
   // Only the store knows how many matched: it adds the count to whatever the caller recorded.
   const given = input.audit.data;
   const base = isRecord(given) ? given : given === undefined ? {} : { data: given };
@@ -158,6 +170,11 @@ export async function resolveException(sql: Sql, input: ResolveException): Promi
   );
   await appendAudit(sql, input.audit);
   return mustGet(sql, input.id);
+}
+
+/** Wakes every process's workers at COMMIT: a re-queued run is due now, for any of them. */
+async function notifyRunsDue(sql: Sql): Promise<void> {
+  await sql.run(`SELECT pg_notify('${notifyChannel}', 'runs')`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

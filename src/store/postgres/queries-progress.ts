@@ -46,6 +46,8 @@ export async function saveProgress(sql: Sql, progress: RunProgress): Promise<voi
   }
   for (const entry of progress.journal ?? []) await upsertJournal(sql, entry);
   for (const action of progress.actions ?? []) await upsertAction(sql, action);
+  const passed = progress.passedRetriedSteps ?? [];
+  if (passed.length > 0) await resolveRetriedExceptions(sql, progress.runId, progress.now, passed);
   if (progress.run !== undefined) {
     await updateRun(sql, progress.runId, progress.run, progress.now);
     if (progress.run.status === 'succeeded')

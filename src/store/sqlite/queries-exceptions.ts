@@ -33,13 +33,18 @@ export function openException(sql: Sql, e: NewException & { runId: string; flowN
   );
 }
 
-/** A run that succeeded after a retry from the queue closes the exceptions that were retried. */
-export function resolveRetriedExceptions(sql: Sql, runId: string, now: number): void {
+/**
+ * A retried step that now succeeded closes its exception, even when the run fails later at
+ * another step (that failure opens its own). Without `stepIds`, a run that succeeded closes all
+ * of its retried exceptions.
+ */
+export function resolveRetriedExceptions(sql: Sql, runId: string, now: number, stepIds?: string[]): void {
   sql.run(
     `UPDATE exceptions SET status = 'resolved', resolution = 'retried successfully', resolved_by = 'system',
        resolved_at = @now, updated_at = @now
-     WHERE run_id = @runId AND status = 'retrying'`,
-    { runId, now },
+     WHERE run_id = @runId AND status = 'retrying'
+       AND (@steps IS NULL OR step_id IN (SELECT value FROM json_each(@steps)))`,
+    { runId, now, steps: stepIds === undefined ? null : JSON.stringify(stepIds) },
   );
 }
 

@@ -1,5 +1,5 @@
 import { WeftError } from '../../contract/errors.js';
-import type { RunProgress, RunStateChange } from '../port.js';
+import type { NewRunProgress, RunProgress, RunStateChange } from '../port.js';
 import type { ActionRecord, JournalEntry } from '../records.js';
 import type { Sql } from './connection.js';
 import { openException, resolveRetriedExceptions } from './queries-exceptions.js';
@@ -52,20 +52,43 @@ export function saveProgress(sql: Sql, progress: RunProgress): void {
       details: { runId: progress.runId, status: run.status },
     });
   }
-  for (const entry of progress.journal ?? []) {
-    assertSameRun(progress.runId, entry.runId, 'journal entry');
-    upsertJournal(sql, entry);
-  }
-  for (const action of progress.actions ?? []) {
-    assertSameRun(progress.runId, action.runId, 'action');
-    upsertAction(sql, action);
-  }
+  writeJournalAndActions(sql, progress.runId, progress);
+  const passed = progress.passedRetriedSteps ?? [];
+  if (passed.length > 0) resolveRetriedExceptions(sql, progress.runId, progress.now, passed);
   if (progress.run !== undefined) {
     updateRun(sql, progress.runId, progress.run, progress.now);
     if (progress.run.status === 'succeeded') resolveRetriedExceptions(sql, progress.runId, progress.now);
   }
   if (progress.exception !== undefined) {
     openException(sql, { ...progress.exception, runId: progress.runId, flowName: run.flow_name });
+  }
+}
+
+/**
+ * The progress of a run inserted in the same transaction (`acceptEvent` with `progress`): what
+ * `saveProgress` writes, minus the lease fence (the run was just created leased to its caller),
+ * the run update (the row was inserted in its new state) and resolving retried exceptions (a new
+ * run has none).
+ */
+export function writeNewRunProgress(
+  sql: Sql,
+  input: { runId: string; flowName: string; progress: NewRunProgress },
+): void {
+  const { runId, progress } = input;
+  writeJournalAndActions(sql, runId, progress);
+  if (progress.exception !== undefined) {
+    openException(sql, { ...progress.exception, runId, flowName: input.flowName });
+  }
+}
+
+function writeJournalAndActions(sql: Sql, runId: string, progress: NewRunProgress): void {
+  for (const entry of progress.journal ?? []) {
+    assertSameRun(runId, entry.runId, 'journal entry');
+    upsertJournal(sql, entry);
+  }
+  for (const action of progress.actions ?? []) {
+    assertSameRun(runId, action.runId, 'action');
+    upsertAction(sql, action);
   }
 }
 
