@@ -1,0 +1,9 @@
+import type { ConnectorHttpClient } from './http-client.js';
+
+/** What an action or trigger gets to do its work: the Connection's HTTP client and a clock. */
+export interface ConnectorContext {
+  http: ConnectorHttpClient;
+  /** The Connection's non-secret facts. */
+  connection: { id: string; baseUrl: string; settings: Record<string, string> };
+  now(): number;
+}

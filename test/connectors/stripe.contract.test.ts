@@ -1,0 +1,4 @@
+import { describeConnectorContract } from '../../src/connector/contract-kit.js';
+import { stripeHarness } from './support/stripe-harness.js';
+
+describeConnectorContract('stripe', stripeHarness);
