@@ -2,33 +2,64 @@ import path from 'node:path';
 import { z } from 'zod';
 import { WeftError } from './contract/errors.js';
 
+/** Safety-net poll of embedded mode: nothing else wakes a worker for a reclaimed lease. */
+export const embeddedPollMs = 1_000;
+/**
+ * Safety-net poll of cluster mode. Work arrives by LISTEN/NOTIFY and local timers there, so the
+ * poll only finds what those miss (a dead worker's expired leases, a notification lost while the
+ * LISTEN connection was down). Every worker of every process polls, so the database sees
+ * `workers / pollMs` empty claims per second from it: a longer period keeps that small.
+ */
+export const clusterPollMs = 5_000;
+
 /**
  * Every option Weft reads, with its default. Read and validated once at boot (`loadConfig`);
  * the rest of the code receives the typed result through Deps.
  */
-export const Config = z.object({
-  /** `WEFT_HOST`: the API/webhook listener binds here. */
-  host: z.string().default('127.0.0.1'),
-  /** `WEFT_PORT` / `--port`. */
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** `WEFT_DATA_DIR` / `--data-dir`: SQLite database and lock file. */
-  dataDir: z.string().default('./.weft'),
-  /** `WEFT_ADMIN_TOKEN`: bootstrap admin token; generated and printed once when absent. */
-  adminToken: z.string().min(16, 'WEFT_ADMIN_TOKEN must be at least 16 characters').optional(),
-  /** `WEFT_LOG_LEVEL`. */
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** `WEFT_LEASE_MS`: how long a claimed run stays leased without a heartbeat. */
-  leaseMs: z.coerce.number().int().min(500).default(30_000),
-  /** `WEFT_HEARTBEAT_MS`: how often a worker extends its leases (well under leaseMs). */
-  heartbeatMs: z.coerce.number().int().min(100).default(10_000),
-  /** `WEFT_WORKER_CONCURRENCY`: runs one worker executes at once. */
-  workerConcurrency: z.coerce.number().int().min(1).max(10_000).default(64),
-  /** `WEFT_POLL_MS`: safety-net poll for due runs (timers, backoff, reclaimed leases). */
-  pollMs: z.coerce.number().int().min(10).default(1_000),
-  /** `WEFT_FLOWS_DIR` / `--flows`: deploy every *.yaml here at start. */
-  flowsDir: z.string().optional(),
-});
+export const Config = z
+  .object({
+    /** `WEFT_HOST`: the API/webhook listener binds here. */
+    host: z.string().default('127.0.0.1'),
+    /** `WEFT_PORT` / `--port`. */
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** `WEFT_DATA_DIR` / `--data-dir`: SQLite database and lock file. */
+    dataDir: z.string().default('./.weft'),
+    /** `WEFT_ADMIN_TOKEN`: bootstrap admin token; generated and printed once when absent. */
+    adminToken: z.string().min(16, 'WEFT_ADMIN_TOKEN must be at least 16 characters').optional(),
+    /** `WEFT_LOG_LEVEL`. */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `WEFT_LEASE_MS`: how long a claimed run stays leased without a heartbeat. */
+    leaseMs: z.coerce.number().int().min(500).default(30_000),
+    /** `WEFT_HEARTBEAT_MS`: how often a worker extends its leases (well under leaseMs). */
+    heartbeatMs: z.coerce.number().int().min(100).default(10_000),
+    /** `WEFT_WORKER_CONCURRENCY`: runs one worker executes at once. */
+    workerConcurrency: z.coerce.number().int().min(1).max(10_000).default(64),
+    /**
+     * `WEFT_POLL_MS`: safety-net poll for due runs (timers, backoff, reclaimed leases). Default
+     * {@link embeddedPollMs}, or {@link clusterPollMs} with a `databaseUrl`.
+     */
+    pollMs: z.coerce.number().int().min(10).optional(),
+    /** `WEFT_FLOWS_DIR` / `--flows`: deploy every *.yaml here at start. */
+    flowsDir: z.string().optional(),
+    /**
+     * `WEFT_DATABASE_URL`: PostgreSQL for cluster mode (`postgres://user:pass@host:5432/db`).
+     * Absent: embedded mode on SQLite in `dataDir`.
+     */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    pollMs: c.pollMs ?? (c.databaseUrl === undefined ? embeddedPollMs : clusterPollMs),
+  }));
 export type Config = z.infer<typeof Config>;
+
+/** Embedded (SQLite in the data dir, one process) or cluster (shared PostgreSQL). */
+export function runtimeMode(config: Pick<Config, 'databaseUrl'>): 'embedded' | 'cluster' {
+  return config.databaseUrl === undefined ? 'embedded' : 'cluster';
+}
 
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
@@ -47,6 +78,7 @@ const envNames: Record<keyof Config, string> = {
   workerConcurrency: 'WEFT_WORKER_CONCURRENCY',
   pollMs: 'WEFT_POLL_MS',
   flowsDir: 'WEFT_FLOWS_DIR',
+  databaseUrl: 'WEFT_DATABASE_URL',
 };
 
 /** Reads the configuration once; a bad value names the variable or flag that carried it. */

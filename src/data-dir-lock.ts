@@ -47,3 +47,23 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Who holds the data directory's lock, read without taking it (for `weft doctor`). */
+export type DataDirLockState = { state: 'free' } | { state: 'held' | 'stale'; pid: number | null };
+
+/**
+ * `held`: a live process owns the directory. `stale`: the owner is gone (killed, crashed); the
+ * next start takes the lock over and resumes that process's runs at once.
+ */
+export function readDataDirLock(dataDir: string): DataDirLockState {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dataDir, 'weft.lock'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'free' };
+    throw err;
+  }
+  const pid = Number.parseInt(text, 10);
+  if (!Number.isInteger(pid)) return { state: 'stale', pid: null };
+  return { state: pid === process.pid || isAlive(pid) ? 'held' : 'stale', pid };
+}

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApi } from './api/app.js';
 import { ensureBootstrapToken } from './api/auth.js';
-import { startHttpServer } from './api/server.js';
-import { type Config, envSecrets, type SecretSource } from './config.js';
+import { type HttpServer, startHttpServer } from './api/server.js';
+import { type Config, envSecrets, runtimeMode, type SecretSource } from './config.js';
 import { systemClock } from './contract/clock.js';
+import { WeftError } from './contract/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Engine } from './engine/engine.js';
 import { stepExecutors } from './engine/steps/index.js';
@@ -13,10 +14,27 @@ import { Worker } from './engine/worker.js';
 import { FlowRegistry } from './flow/registry.js';
 import { allowAll, type Policy } from './governance/policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/port.js';
 import { Scheduler } from './trigger/schedule.js';
 
+/**
+ * What one process runs. `serve`: the API, webhooks and the scheduler, and an Engine that queues
+ * runs (or starts them in this process when it also works). `work`: a worker that claims runs.
+ * Embedded mode (SQLite) is one process and runs both; cluster mode (PostgreSQL) runs any mix
+ * on any number of machines.
+ */
+export interface Roles {
+  serve: boolean;
+  work: boolean;
+}
+
+/** `weft start`: every role in one process. */
+export const allRoles: Roles = { serve: true, work: true };
+
 export interface StartOptions {
+  /** Default {@link allRoles}. Anything less needs `databaseUrl` (cluster mode). */
+  roles?: Roles;
   /** Deploy the sample flow(s) from `flows/` so a fresh install has something to run. */
   demo?: boolean;
   logger?: Logger;
@@ -27,108 +45,212 @@ export interface StartOptions {
 }
 
 export interface RunningWeft {
-  port: number;
-  url: string;
+  roles: Roles;
+  /** The HTTP port; undefined without the serve role. */
+  port: number | undefined;
+  /** `http://host:port`; undefined without the serve role. */
+  url: string | undefined;
   stop(): Promise<void>;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The one composition root: config → deps → roles. Embedded mode runs the API, the triggers, the
- * scheduler and a worker in this process, on SQLite in the data directory.
+ * Refuses a combination of roles and store that cannot work: SQLite belongs to one process (the
+ * data-dir lock enforces it), so it runs every role there or none.
+ */
+export function checkRoles(config: Pick<Config, 'databaseUrl'>, roles: Roles): void {
+  if (!roles.serve && !roles.work) {
+    throw new WeftError({ code: 'invalid_input', message: 'nothing to run: choose serve, work or both' });
+  }
+  if (runtimeMode(config) === 'embedded' && !(roles.serve && roles.work)) {
+    const command = roles.serve ? 'weft serve' : 'weft work';
+    throw new WeftError({
+      code: 'invalid_input',
+      message:
+        `${command} needs PostgreSQL: set WEFT_DATABASE_URL=postgres://user:password@host:5432/db. ` +
+        'Embedded mode (SQLite in the data directory) runs every role in one process: use `weft start`.',
+    });
+  }
+}
+
+/**
+ * The one composition root: config → deps → roles. Embedded mode (no `databaseUrl`) runs the API,
+ * triggers, scheduler and a worker in this process on SQLite in the data directory, which it
+ * locks. Cluster mode runs the roles asked for on PostgreSQL, shared with other processes: there is
+ * no lock, and a dead process's runs come back when their leases expire.
  */
 export async function startWeft(config: Config, opts: StartOptions = {}): Promise<RunningWeft> {
+  const roles = opts.roles ?? allRoles;
+  checkRoles(config, roles);
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const announce = opts.announce ?? (() => undefined);
   const clock = systemClock;
-  const lock = lockDataDir(config.dataDir);
-  const store = SqliteStore.open({ path: path.join(config.dataDir, 'weft.db') });
+  const embedded = runtimeMode(config) === 'embedded';
+  const lock = embedded ? lockDataDir(config.dataDir) : undefined;
+  const store = openStore(config, {
+    // Never the URL: it may carry a password.
+    onConnectionError: (error, connection) =>
+      logger.warn({ connection, err: { message: error.message } }, 'database connection lost; reconnecting'),
+  });
+  // Undone in reverse: intake (HTTP, scheduler) first, then the worker, the store, and the lock
+  // last, once the store has committed what it had queued.
+  const cleanup: (() => unknown)[] = [() => lock?.release(), () => store.close()];
+  const stopAll = async (): Promise<void> => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
   try {
-    await store.migrate();
-    // We hold the data-dir lock, so any lease in the database belongs to a dead process.
-    const expired = await store.expireAllLeases();
-    if (expired > 0) logger.info({ runs: expired }, 'resuming runs left by a previous process');
+    // Every role migrates at boot; on PostgreSQL concurrent boots queue on an advisory lock.
+    const migrated = await store.migrate();
+    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+    if (embedded) {
+      // We hold the data-dir lock, so any lease in the database belongs to a dead process.
+      const expired = await store.expireAllLeases();
+      if (expired > 0) logger.info({ runs: expired }, 'resuming runs left by a previous process');
+    }
 
     const registry = new FlowRegistry({ store, clock, logger });
+    // Before the first load, so a deploy by another process in between is not missed.
+    const unsubscribe = store.subscribe((topic) => {
+      if (topic !== 'flows') return;
+      registry.refresh().catch((err: unknown) => logger.error({ err }, 'reloading flows failed'));
+    });
+    cleanup.push(unsubscribe);
     await registry.load();
+    for (const file of flowFilesToDeploy(config, opts.demo === true && roles.serve)) {
+      // The registry logs the outcome (deployed or unchanged); unchanged source publishes nothing.
+      await registry.deploy({
+        source: fs.readFileSync(file, 'utf8'),
+        file,
+        actor: 'system:startup',
+        now: clock.now(),
+      });
+    }
     const secrets = opts.secrets ?? envSecrets(process.env);
-    const worker = new Worker(
-      {
+    const worker = roles.work
+      ? createWorker({ config, store, registry, secrets, logger, policy: opts.policy })
+      : undefined;
+    if (worker) cleanup.push(() => worker.stop());
+
+    let server: HttpServer | undefined;
+    let bootstrapToken: string | undefined;
+    if (roles.serve) {
+      // Without a worker in this process, runs wait in the queue and the store wakes the workers.
+      const engine = new Engine({
         store,
-        flowVersion: (id) => registry.version(id),
-        executor: {
-          store,
-          executors: stepExecutors,
-          secrets,
-          policy: opts.policy ?? allowAll,
-          logger,
-          now: () => clock.now(),
-          random: Math.random,
-        },
-        logger,
-      },
-      {
-        owner: Worker.ownerId('wkr'),
-        concurrency: config.workerConcurrency,
-        leaseMs: config.leaseMs,
-        heartbeatMs: config.heartbeatMs,
-        pollMs: config.pollMs,
-      },
-    );
-    const engine = new Engine({
-      store,
-      currentFlow: (name) => registry.current(name),
-      worker,
-      now: () => clock.now(),
-    });
-
-    for (const file of flowFilesToDeploy(config, opts.demo === true)) {
-      // The registry logs the outcome (deployed or unchanged).
-      await registry.deploy({ source: fs.readFileSync(file, 'utf8'), file, actor: 'system:startup', now: clock.now() });
+        currentFlow: (name) => registry.current(name),
+        worker,
+        now: () => clock.now(),
+      });
+      bootstrapToken = await bootstrap(store, config);
+      server = await serve({ config, store, registry, engine, wake: () => worker?.wake(), secrets, logger });
+      cleanup.push(() => server?.close());
+      const scheduler = new Scheduler({ store, registry, ingest: engine, clock, logger });
+      scheduler.start();
+      cleanup.push(() => scheduler.stop());
     }
+    worker?.start();
 
-    const bootstrap = await ensureBootstrapToken({ store, adminToken: config.adminToken, clock });
-    const app = createApi({
-      store,
-      flows: registry,
-      ingest: engine,
-      wake: () => worker.wake(),
-      clock,
-      logger,
-      secrets,
-    });
-    const server = await startHttpServer({ app, host: config.host, port: config.port });
-    const scheduler = new Scheduler({ store, registry, ingest: engine, clock, logger });
-    worker.start();
-    scheduler.start();
-
-    const url = `http://${config.host}:${server.port}`;
-    logger.info({ url, dataDir: config.dataDir }, 'weft started');
-    announce(`Weft is running at ${url} (data in ${config.dataDir})`);
-    if (bootstrap.token) {
-      announce(`Admin token (shown once, store it now): ${bootstrap.token}`);
+    const url = server === undefined ? undefined : `http://${config.host}:${server.port}`;
+    const where = embedded ? `data in ${config.dataDir}` : 'database: PostgreSQL';
+    if (url !== undefined) {
+      logger.info({ url, roles, mode: runtimeMode(config) }, 'weft started');
+      announce(`Weft is running at ${url} (${roles.work ? 'serving and working' : 'serving'}; ${where})`);
+    } else {
+      logger.info(
+        { owner: worker?.options.owner, concurrency: config.workerConcurrency },
+        'weft worker started',
+      );
+      announce(`Weft worker started (${config.workerConcurrency} runs at once; ${where})`);
     }
+    if (bootstrapToken) announce(`Admin token (shown once, store it now): ${bootstrapToken}`);
 
     let stopped = false;
     return {
-      port: server.port,
+      roles,
+      port: server?.port,
       url,
       async stop() {
         if (stopped) return;
         stopped = true;
-        scheduler.stop();
-        await server.close();
-        await worker.stop();
-        await store.close();
-        lock.release();
+        await stopAll();
       },
     };
   } catch (err) {
-    await store.close();
-    lock.release();
+    await stopAll();
     throw err;
   }
+}
+
+/**
+ * Creates the bootstrap admin token unless one exists. Several `serve` processes booting at once
+ * may race to create it: the loser's insert fails with `conflict`, and asking again finds the
+ * winner's token.
+ */
+async function bootstrap(store: Store, config: Config): Promise<string | undefined> {
+  const ensure = () => ensureBootstrapToken({ store, adminToken: config.adminToken, clock: systemClock });
+  try {
+    return (await ensure()).token;
+  } catch (err) {
+    if (!(err instanceof WeftError && err.code === 'conflict')) throw err;
+    return (await ensure()).token;
+  }
+}
+
+/** The serve role's HTTP side: the API and webhooks, in front of the Engine. */
+function serve(deps: {
+  config: Config;
+  store: Store;
+  registry: FlowRegistry;
+  engine: Engine;
+  wake: () => void;
+  secrets: SecretSource;
+  logger: Logger;
+}): Promise<HttpServer> {
+  const app = createApi({
+    store: deps.store,
+    flows: deps.registry,
+    ingest: deps.engine,
+    wake: deps.wake,
+    clock: systemClock,
+    logger: deps.logger,
+    secrets: deps.secrets,
+  });
+  return startHttpServer({ app, host: deps.config.host, port: deps.config.port });
+}
+
+function createWorker(deps: {
+  config: Config;
+  store: Store;
+  registry: FlowRegistry;
+  secrets: SecretSource;
+  logger: Logger;
+  policy: Policy | undefined;
+}): Worker {
+  const { config, store, registry, logger } = deps;
+  return new Worker(
+    {
+      store,
+      flowVersion: (id) => registry.version(id),
+      executor: {
+        store,
+        executors: stepExecutors,
+        secrets: deps.secrets,
+        policy: deps.policy ?? allowAll,
+        logger,
+        now: () => systemClock.now(),
+        random: Math.random,
+      },
+      logger,
+    },
+    {
+      owner: Worker.ownerId('wkr'),
+      concurrency: config.workerConcurrency,
+      leaseMs: config.leaseMs,
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+    },
+  );
 }
 
 function flowFilesToDeploy(config: Config, demo: boolean): string[] {

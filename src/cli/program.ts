@@ -8,12 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { WeftError } from '../contract/errors.js';
 import { createCliContext } from './context.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEventCommands } from './events.js';
 import { registerExceptionCommands } from './exceptions.js';
 import { registerFlowCommands } from './flows.js';
 import { CliError, type CliIo } from './io.js';
+import { registerMigrateCommand } from './migrate.js';
 import { registerRunCommands } from './runs.js';
-import { registerStartCommand } from './start.js';
+import { registerServeCommand, registerStartCommand, registerWorkCommand } from './start.js';
 
 /** The process's own io. */
 export const processIo: CliIo = {
@@ -34,6 +36,10 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerStartCommand(program, ctx);
+  registerServeCommand(program, ctx);
+  registerWorkCommand(program, ctx);
+  registerMigrateCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
   registerFlowCommands(program, ctx);
   registerEventCommands(program, ctx);
   registerRunCommands(program, ctx);

@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { startWeft } from '../main.js';
+import { type Config, loadConfig } from '../config.js';
+import { type Roles, type RunningWeft, startWeft } from '../main.js';
 import type { CliContext } from './context.js';
 
-interface StartFlags {
+interface RoleFlags {
   host?: string;
   port?: string;
   dataDir?: string;
   flows?: string;
   demo?: boolean;
+  concurrency?: string;
 }
 
 /**
- * `weft start`: the embedded server (API, webhooks, scheduler and a worker in one process).
- * Flags win over `WEFT_*` variables. Runs until SIGINT/SIGTERM, then stops cleanly: in-flight
- * runs keep their journal, and their leases are taken over at the next start.
+ * `weft start`: every role in one process — embedded on SQLite, or one member of a cluster when
+ * `WEFT_DATABASE_URL` is set. Flags win over `WEFT_*` variables.
  */
 export function registerStartCommand(program: Command, ctx: CliContext): void {
   program
@@ -25,27 +25,70 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .option('--data-dir <dir>', 'SQLite database directory (WEFT_DATA_DIR)')
     .option('--flows <dir>', 'deploy every *.yaml in this directory at start (WEFT_FLOWS_DIR)')
     .option('--demo', 'also deploy the sample lead-router flow')
-    .action(async (flags: StartFlags) => {
-      const config = loadConfig({
-        env: ctx.io.env,
-        flags: { host: flags.host, port: flags.port, dataDir: flags.dataDir, flowsDir: flags.flows },
+    .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: true }));
+}
+
+/**
+ * `weft serve`: cluster mode's front: API, webhooks and scheduler; runs go to the queue for
+ * `weft work` processes. Needs `WEFT_DATABASE_URL`.
+ */
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('cluster mode: API, webhooks and scheduler (needs WEFT_DATABASE_URL)')
+    .option('--host <host>', 'listen on this address (WEFT_HOST)')
+    .option('--port <port>', 'listen on this port, 0 for any free one (WEFT_PORT)')
+    .option('--flows <dir>', 'deploy every *.yaml in this directory at start (WEFT_FLOWS_DIR)')
+    .option('--demo', 'also deploy the sample lead-router flow')
+    .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: false }));
+}
+
+/** `weft work`: cluster mode's workers: claims and executes runs; no HTTP listener. */
+export function registerWorkCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('work')
+    .description('cluster mode: a worker that claims and executes runs (needs WEFT_DATABASE_URL)')
+    .option('--concurrency <n>', 'runs executed at once (WEFT_WORKER_CONCURRENCY)')
+    .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: false, work: true }));
+}
+
+/**
+ * Starts the roles and runs until SIGINT/SIGTERM, then stops cleanly: in-flight runs keep their
+ * journal, and their leases are taken over (at the next start in embedded mode, by any worker
+ * once they expire in cluster mode).
+ */
+async function runRoles(ctx: CliContext, flags: RoleFlags, roles: Roles): Promise<void> {
+  const config: Config = loadConfig({
+    env: ctx.io.env,
+    flags: {
+      host: flags.host,
+      port: flags.port,
+      dataDir: flags.dataDir,
+      flowsDir: flags.flows,
+      workerConcurrency: flags.concurrency,
+    },
+  });
+  const weft: RunningWeft = await startWeft(config, {
+    roles,
+    demo: flags.demo === true,
+    announce: (line) => ctx.io.out(`${line}\n`),
+  });
+  // Runs until a signal, whatever else holds the event loop: a worker's timers are unref'd, and
+  // while the database is down (every connection lost, a reconnect pending) nothing else would,
+  // so Node would exit mid-outage.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals) => {
+      clearInterval(keepAlive);
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      ctx.io.err(`${signal}: stopping…\n`);
+      weft.stop().then(resolve, (err: unknown) => {
+        ctx.io.err(`error while stopping: ${err instanceof Error ? err.message : String(err)}\n`);
+        resolve();
       });
-      const weft = await startWeft(config, {
-        demo: flags.demo === true,
-        announce: (line) => ctx.io.out(`${line}\n`),
-      });
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          ctx.io.err(`${signal}: stopping…\n`);
-          weft.stop().then(resolve, (err: unknown) => {
-            ctx.io.err(`error while stopping: ${err instanceof Error ? err.message : String(err)}\n`);
-            resolve();
-          });
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
-    });
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
 }

@@ -60,6 +60,23 @@ export const HttpRequest = z
   .strict();
 export type HttpRequest = z.infer<typeof HttpRequest>;
 
+/**
+ * A rate limit shared by every run in every process: a token bucket in the database, one per
+ * `key`. Connections (a later issue) will key their limits the same way (e.g.
+ * `connection:<name>`), so a step and a Connection naming the same key share one budget.
+ */
+export const RateLimit = z
+  .object({
+    /** The bucket's name; steps with the same key share it, across flows. */
+    key: z.string().min(1).max(200),
+    /** Sustained calls per second (fractions allowed: 0.5 is one call every 2 s). */
+    perSecond: z.number().positive().max(100_000),
+    /** Calls allowed at once after a quiet period. Default: `perSecond` rounded up (at least 1). */
+    burst: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type RateLimit = z.infer<typeof RateLimit>;
+
 const stepBase = {
   id: Identifier,
   description: z.string().optional(),
@@ -91,6 +108,11 @@ export const ActionStep = z
     /** Stable key of an item for its idempotency key; defaults to the item's index. */
     itemKey: Expression.optional(),
     retry: RetryPolicy.optional(),
+    /**
+     * Take a token before each call (each item of a `forEach`). Waiting for one does not count as
+     * an attempt: a short wait sleeps, a longer one gives the run up until the token is due.
+     */
+    rateLimit: RateLimit.optional(),
   })
   .strict();
 export type ActionStep = z.infer<typeof ActionStep>;
@@ -267,6 +289,12 @@ export const Flow = z
     /** Default retry policy of the flow's action steps. */
     retry: RetryPolicy.optional(),
     limits: FlowLimits.default({ expressionTimeoutMs: 1_000 }),
+    /**
+     * At most this many runs of the flow execute at once, across every worker of every process.
+     * Further runs wait in the queue (they are never inlined). Runs keep the limit of the version
+     * they started on.
+     */
+    concurrency: z.number().int().min(1).max(100_000).optional(),
     steps: z.array(Step).min(1),
   })
   .strict();

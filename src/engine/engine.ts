@@ -1,9 +1,10 @@
 import { WeftError } from '../contract/errors.js';
 import { newId } from '../contract/ids.js';
 import type { CompiledFlow } from '../flow/compiled.js';
-import type { Store } from '../store/port.js';
+import type { AcceptEventResult, ClaimedRun, Store } from '../store/port.js';
 import type { EventRecord, RunRecord } from '../store/records.js';
-import type { Ingest, IngestRequest, IngestResult } from './ingest-port.js';
+import type { FlowResponse, Ingest, IngestRequest, IngestResult } from './ingest-port.js';
+import type { Speculation } from './run-executor.js';
 import type { Worker } from './worker.js';
 
 export interface EngineDeps {
@@ -30,7 +31,10 @@ export class Engine implements Ingest {
     }
     const now = this.deps.now();
     const worker = this.deps.worker;
-    const inline = worker?.tryReserve() ?? false;
+    // A flow with a concurrency limit is never run inline: only a claim counts its running runs,
+    // so its runs always go through the queue (and wake a worker there).
+    const limit = flow.definition.concurrency;
+    const inline = limit === undefined && (worker?.tryReserve() ?? false);
     const event: EventRecord = {
       id: newId('evt', now),
       flowName: flow.version.flowName,
@@ -40,19 +44,49 @@ export class Engine implements Ingest {
       receivedAt: now,
     };
     const runId = newId('run', now);
-    let result: Awaited<ReturnType<Store['acceptEvent']>>;
+    const claim =
+      inline && worker ? { owner: worker.options.owner, leaseMs: worker.options.leaseMs } : undefined;
+    const run: RunRecord = {
+      id: runId,
+      eventId: event.id,
+      flowName: flow.version.flowName,
+      flowVersionId: flow.version.id,
+      status: 'running',
+      runAt: now,
+      leaseOwner: claim?.owner ?? null,
+      leaseExpiresAt: claim ? now + claim.leaseMs : null,
+      output: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
+    // A caller waiting for the flow's reply waits for its pure steps anyway: run them before the
+    // commit, and commit what they did with the event and run, in one write instead of two.
+    const speculation =
+      claim && worker && request.awaitResponseMs !== undefined
+        ? await this.speculate(worker, { run, event, journal: [] }, flow)
+        : undefined;
+    let result: AcceptEventResult;
     try {
       result = await this.deps.store.acceptEvent({
         event,
-        run: { id: runId, flowVersionId: flow.version.id, runAt: now },
-        ...(inline && worker
-          ? { claim: { owner: worker.options.owner, leaseMs: worker.options.leaseMs } }
-          : {}),
+        run: {
+          id: runId,
+          flowVersionId: flow.version.id,
+          runAt: now,
+          ...(limit === undefined ? {} : { concurrency: limit }),
+        },
+        ...(claim ? { claim } : {}),
+        ...(speculation ? { progress: speculation.progress } : {}),
         ...(request.scheduleTick
           ? { scheduleTick: { flowName: flow.version.flowName, tickAt: request.scheduleTick.tickAt } }
           : {}),
         ...(request.audit ? { audit: request.audit } : {}),
       });
+      if (result.accepted && speculation && claim && result.progressSaved !== true) {
+        await this.deps.store.saveProgress({ ...speculation.progress, runId, owner: claim.owner });
+      }
     } catch (err) {
       if (inline) worker?.release();
       throw err;
@@ -65,22 +99,38 @@ export class Engine implements Ingest {
       worker?.wake();
       return { eventId: event.id, runId, duplicate: false };
     }
-    const run: RunRecord = {
-      id: runId,
-      eventId: event.id,
-      flowName: flow.version.flowName,
-      flowVersionId: flow.version.id,
-      status: 'running',
-      runAt: now,
-      leaseOwner: worker.options.owner,
-      leaseExpiresAt: now + worker.options.leaseMs,
-      output: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    };
-    const response = await worker.runInline({ run, event, journal: [] }, flow, request.awaitResponseMs);
-    return { eventId: event.id, runId, duplicate: false, ...(response ? { response } : {}) };
+    if (speculation?.finished) {
+      worker.release();
+      return withResponse({ eventId: event.id, runId, duplicate: false }, speculation.response);
+    }
+    // The rest runs in the worker, replaying the committed steps. A reply already committed is
+    // sent now; the run goes on without the caller.
+    const committedReply = speculation?.response;
+    const response = worker.runInline(
+      { run, event, journal: speculation?.progress.journal ?? [] },
+      flow,
+      committedReply === undefined ? request.awaitResponseMs : undefined,
+    );
+    return withResponse({ eventId: event.id, runId, duplicate: false }, committedReply ?? (await response));
   }
+
+  /**
+   * Undefined when speculation itself failed (a bug, since steps turn their errors into
+   * outcomes): the run then takes the ordinary path, which reports the failure where it belongs.
+   */
+  private async speculate(
+    worker: Worker,
+    claimed: ClaimedRun,
+    flow: CompiledFlow,
+  ): Promise<Speculation | undefined> {
+    try {
+      return await worker.speculate(claimed, flow);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function withResponse(result: IngestResult, response: FlowResponse | undefined): IngestResult {
+  return response === undefined ? result : { ...result, response };
 }

@@ -4,7 +4,8 @@ import type { CompiledFlow } from '../flow/compiled.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClaimedRun, Store } from '../store/port.js';
 import type { FlowResponse } from './ingest-port.js';
-import { RunExecution, type RunExecutorDeps, type RunOutcome } from './run-executor.js';
+import { RunExecution, type RunExecutorDeps, type RunOutcome, type Speculation } from './run-executor.js';
+import { WakeTimers } from './wake-timers.js';
 
 export interface WorkerOptions {
   /** Identifies this worker in leases; unique per process start. */
@@ -32,11 +33,21 @@ export interface WorkerDeps {
 export class Worker {
   private readonly active = new Map<string, Promise<void>>();
   private reserved = 0;
+  /**
+   * Runs may be due that this worker had no slot for. Only then does a finished inline run
+   * trigger a claim: it frees a slot nobody queued for, and claiming after every one of them cost
+   * a write transaction per webhook (and split the group-commit batch it flushed). A finished
+   * claimed run always does: it may be what held back runs of a flow with a concurrency limit.
+   */
+  private backlog = false;
+  /** A wake-up arrived while the loop was busy claiming; it must not be lost. */
+  private wakePending = false;
   private stopping = false;
   private loopDone: Promise<void> | undefined;
   private wakeSleep: (() => void) | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private wakeTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  private readonly timers = new WakeTimers({ fire: () => this.wake(), now: () => this.deps.executor.now() });
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -48,6 +59,11 @@ export class Worker {
   }
 
   start(): void {
+    // Runs other processes made due (an event a `serve` process queued, a retry from the error
+    // queue) announce themselves through the store; the poll is only the safety net.
+    this.unsubscribe = this.deps.store.subscribe((topic) => {
+      if (topic === 'runs') this.wake();
+    });
     this.loopDone = this.loop();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
@@ -58,7 +74,8 @@ export class Worker {
     this.stopping = true;
     this.wake();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
+    this.unsubscribe?.();
+    this.timers.clear();
     await this.loopDone;
     await Promise.race([Promise.allSettled([...this.active.values()]), delay(graceMs)]);
   }
@@ -67,33 +84,37 @@ export class Worker {
   wake(): void {
     const wake = this.wakeSleep;
     this.wakeSleep = undefined;
-    wake?.();
+    if (wake) wake();
+    else this.wakePending = true;
   }
 
   /** Claims again at `at` (a timer or backoff of a run this process gave up). */
   wakeAt(at: number, now: number): void {
-    if (this.wakeTimer && this.wakeTimer.at <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
-    const timer = setTimeout(
-      () => {
-        this.wakeTimer = undefined;
-        this.wake();
-      },
-      Math.max(0, at - now),
-    );
-    timer.unref();
-    this.wakeTimer = { at, timer };
+    this.timers.add(at, now);
   }
 
   /** Reserves a slot for a run that the caller will lease at creation and hand to `runInline`. */
   tryReserve(): boolean {
-    if (this.stopping || this.active.size + this.reserved >= this.options.concurrency) return false;
+    if (this.stopping) return false;
+    if (this.active.size + this.reserved >= this.options.concurrency) {
+      // The caller queues the run instead; a slot that frees up must go and claim it.
+      this.backlog = true;
+      return false;
+    }
     this.reserved += 1;
     return true;
   }
 
   release(): void {
     this.reserved = Math.max(0, this.reserved - 1);
+  }
+
+  /**
+   * Runs the leading pure steps of a run that is not stored yet (see `RunExecution.speculate`).
+   * The caller holds a slot from `tryReserve` and commits the result with the event.
+   */
+  speculate(claimed: ClaimedRun, flow: CompiledFlow): Promise<Speculation> {
+    return new RunExecution(this.deps.executor, claimed, flow, this.options.owner).speculate();
   }
 
   /**
@@ -116,16 +137,18 @@ export class Worker {
         resolve(response);
       };
       const timer = awaitMs === undefined ? undefined : setTimeout(() => settle(undefined), awaitMs);
-      this.track(claimed, () => Promise.resolve(flow), settle);
+      this.track(claimed, () => Promise.resolve(flow), settle, 'inline');
       if (awaitMs === undefined) settle(undefined);
     });
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      this.wakePending = false;
       const capacity = this.options.concurrency - this.active.size - this.reserved;
       let claimedFull = false;
-      if (capacity > 0) {
+      if (capacity <= 0) this.backlog = true;
+      else {
         const limit = Math.min(capacity, 100);
         try {
           const claimed = await this.deps.store.claimRuns({
@@ -139,13 +162,16 @@ export class Worker {
               c,
               (id) => this.deps.flowVersion(id),
               () => undefined,
+              'claimed',
             );
           claimedFull = claimed.length === limit;
+          // Everything due was taken. A run queued after the claim comes with its own wake-up.
+          if (!claimedFull) this.backlog = false;
         } catch (err) {
           this.deps.logger.error({ err: toWeftError(err).toJSON() }, 'claiming runs failed; will try again');
         }
       }
-      if (claimedFull || this.stopping) continue;
+      if (claimedFull || this.stopping || this.wakePending) continue;
       await new Promise<void>((resolve) => {
         this.wakeSleep = resolve;
         const t = setTimeout(resolve, this.options.pollMs);
@@ -158,12 +184,13 @@ export class Worker {
     claimed: ClaimedRun,
     loadFlow: (versionId: string) => Promise<CompiledFlow>,
     onResponse: (r: FlowResponse | undefined) => void,
+    origin: 'inline' | 'claimed',
   ): void {
     const runId = claimed.run.id;
     const done = this.execute(claimed, loadFlow, onResponse).finally(() => {
       this.active.delete(runId);
-      // A slot just freed up: there may be due runs waiting for it.
-      this.wake();
+      // A slot just freed up: claim if due runs may be waiting for one (see `backlog`).
+      if (this.backlog || origin === 'claimed') this.wake();
     });
     this.active.set(runId, done);
   }
@@ -174,8 +201,10 @@ export class Worker {
     onResponse: (r: FlowResponse | undefined) => void,
   ): Promise<void> {
     let outcome: RunOutcome;
+    let limited = false;
     try {
       const flow = await loadFlow(claimed.run.flowVersionId);
+      limited = flow.definition.concurrency !== undefined;
       outcome = await new RunExecution(
         this.deps.executor,
         claimed,
@@ -193,6 +222,8 @@ export class Worker {
       return;
     }
     if (outcome.status === 'waiting') this.wakeAt(outcome.resumeAt, this.deps.executor.now());
+    // The run gave its flow's slot back: a run of the flow held back by the limit may go now.
+    if (limited) this.backlog = true;
   }
 
   private async heartbeat(): Promise<void> {

@@ -16,11 +16,15 @@
  *   at run time (including inside `$eval`) goes through {@link CheckedRegExp}.
  * - Evaluation runs on microtasks and would starve timers and I/O for its whole budget, so the
  *   entry hook yields to the event loop every {@link YIELD_EVERY_MS}.
+ * - Literals, field paths and simple comparisons skip JSONata altogether (see ./fast-path.ts):
+ *   they are most of the expressions in flows, and JSONata's per-node async machinery (with the
+ *   hooks above) was the largest allocator on the webhook path.
  */
 import jsonata from 'jsonata';
 import { WeftError } from '../contract/errors.js';
 import { type AstNode, findUnsafeRegexes, isSafePattern } from './ast.js';
 import type { CompiledExpression, Scope } from './compiled.js';
+import { compileFastPath, type FastPath, SLOW } from './fast-path.js';
 
 /** Limits of one evaluation. */
 export interface ExpressionLimits {
@@ -116,6 +120,7 @@ export class JsonataExpression implements CompiledExpression {
   private readonly compiled: jsonata.Expression;
   private readonly timeoutMs: number;
   private readonly maxDepth: number;
+  private readonly fast: FastPath | undefined;
 
   constructor(source: string, limits: ExpressionLimits) {
     this.source = source;
@@ -145,6 +150,7 @@ export class JsonataExpression implements CompiledExpression {
     const assign = this.compiled.assign as (name: string | symbol, value: unknown) => void;
     assign(ENTRY, onEntry);
     assign(EXIT, onExit);
+    this.fast = compileFastPath(this.ast());
   }
 
   /** The parsed syntax tree (for static checks). */
@@ -153,6 +159,11 @@ export class JsonataExpression implements CompiledExpression {
   }
 
   async evaluate(scope: Scope): Promise<unknown> {
+    if (this.fast !== undefined) {
+      const value = this.fast(scope);
+      // Values straight from the scope: no JSONata bookkeeping to strip.
+      if (value !== SLOW) return value;
+    }
     const now = performance.now();
     const guard: Guard = {
       deadline: now + this.timeoutMs,

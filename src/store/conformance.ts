@@ -4,13 +4,15 @@ import { claimsAndLeases } from './conformance/claims.js';
 import { errorQueue } from './conformance/exceptions.js';
 import { useFreshStore } from './conformance/fixtures.js';
 import { flowsAndEvents } from './conformance/flows-events.js';
+import { limitsAndInspection } from './conformance/limits.js';
+import { notifications } from './conformance/notifications.js';
 import { runProgress } from './conformance/progress.js';
 import type { Store } from './port.js';
 
 /**
  * The Store conformance suite: registers vitest blocks that prove the semantics of the Store port
  * against any implementation. Each test opens a fresh store with `open`, migrates it, and closes
- * it. Times are explicit `now` values, so nothing sleeps.
+ * it. Times are explicit `now` values, so nothing sleeps; notifications are awaited with a bound.
  *
  * @example
  * // src/store/postgres/postgres-store.test.ts
@@ -24,5 +26,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     runProgress(ctx);
     errorQueue(ctx);
     adminAndAudit(ctx);
+    notifications(ctx);
+    limitsAndInspection(ctx);
   });
 }

@@ -64,8 +64,10 @@ export interface Store {
   acceptEvent(input: AcceptEvent): Promise<AcceptEventResult>;
   /**
    * Leases up to `limit` runs that are due, and runs whose lease expired (a dead worker's). A run
-   * whose flow version set `concurrency` is leased only while fewer than that many runs of its
-   * flow (with a limit) are running on a live lease, also under claimers in other processes.
+   * whose flow version set `concurrency` is leased only while fewer than that many limited runs of
+   * its flow are `running`, also under claimers in other processes. A running run whose lease
+   * expired keeps its slot until it is taken over (taking it over uses no new slot), so the count
+   * never depends on clocks, and a stalled worker whose lease comes back cannot exceed the limit.
    */
   claimRuns(input: ClaimRuns): Promise<ClaimedRun[]>;
   /** Loads a run with its event and journal (for a run already leased to the caller). */

@@ -58,6 +58,76 @@ steps:
     ]);
   });
 
+  it('replies before a write to another system, and the run goes on to make it', async () => {
+    target = await startTargetServer();
+    h = await startHarness();
+    await h.deploy(`
+name: reply-first
+trigger: { kind: webhook, path: reply-first }
+steps:
+  - id: lead
+    kind: map
+    set: { email: $lowercase(event.body.email) }
+  - id: reply
+    kind: respond
+    status: 202
+    body: '{ "queued": steps.lead.email }'
+  - id: crm
+    kind: action
+    connector: http
+    request: { url: '${target.url}/leads', body: 'steps.lead' }
+`);
+    const result = await h.engine.ingest({
+      flowName: 'reply-first',
+      source: 'webhook',
+      payload: payload({ email: 'Ada@Example.COM' }),
+      dedupeKey: null,
+      awaitResponseMs: 5_000,
+    });
+    expect(result.response).toEqual({ status: 202, headers: {}, body: { queued: 'ada@example.com' } });
+    // The reply was committed with the event: the journal has it before the write is done.
+    const early = await h.store.getJournal(result.runId as string);
+    expect(early.map((e) => e.stepId)).toEqual(expect.arrayContaining(['lead', 'reply']));
+    await h.waitForRun(result.runId as string, ['succeeded']);
+    expect(target.requests.map((r) => [r.path, r.body])).toEqual([['/leads', { email: 'ada@example.com' }]]);
+    const journal = await h.store.getJournal(result.runId as string);
+    expect(journal.map((e) => [e.stepId, e.status, e.attempts])).toEqual([
+      ['lead', 'succeeded', 1],
+      ['reply', 'succeeded', 1],
+      ['crm', 'succeeded', 1],
+    ]);
+    // As on any run with a reply, the run's output is the reply's body.
+    expect((await h.store.getRun(result.runId as string))?.output).toEqual({ queued: 'ada@example.com' });
+  });
+
+  it('commits a run that fails before replying together with its event, exception included', async () => {
+    h = await startHarness();
+    await h.deploy(`
+name: bad-lead
+trigger: { kind: webhook, path: bad-lead }
+steps:
+  - id: lead
+    kind: map
+    set: { n: $number(event.body.n) }
+  - id: reply
+    kind: respond
+    body: steps.lead
+`);
+    const result = await h.engine.ingest({
+      flowName: 'bad-lead',
+      source: 'webhook',
+      payload: payload({ n: 'not a number' }),
+      dedupeKey: null,
+      awaitResponseMs: 5_000,
+    });
+    expect(result.response).toBeUndefined();
+    // No waiting: the failure was written in the same transaction as the event.
+    expect((await h.store.getRun(result.runId as string))?.status).toBe('failed');
+    const [exception] = await h.store.listExceptions({ flowName: 'bad-lead' });
+    expect(exception).toMatchObject({ runId: result.runId, stepId: 'lead', status: 'open' });
+    expect(exception?.error.code).toBe('expression_error');
+  });
+
   it('acknowledges a repeated dedupe key without a second run', async () => {
     h = await startHarness();
     await h.deploy(`

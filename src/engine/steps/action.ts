@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { callHttp, type HttpRequestInput } from '../../connectors/http/http-call.js';
-import { toWeftError, WeftError } from '../../contract/errors.js';
-import type { ActionStep, HttpRequest } from '../../contract/flow.js';
+import { type SerializedError, toWeftError, WeftError } from '../../contract/errors.js';
+import type { ActionStep, HttpRequest, RateLimit } from '../../contract/flow.js';
 import type { Scope } from '../../flow/compiled.js';
 import type { ActionRecord } from '../../store/records.js';
 import { decideRetry, defaultRetryPolicy } from '../retry.js';
@@ -64,6 +64,20 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
       });
       return { type: 'failed', error, input, attempts };
     }
+    if (step.rateLimit !== undefined) {
+      const wait = await takeToken(step.rateLimit, env);
+      if (wait !== undefined) {
+        // Not an attempt: nothing was sent. The run is given up until a token is due.
+        return {
+          type: 'suspended',
+          status: 'retrying',
+          resumeAt: wait.resumeAt,
+          attempts,
+          input,
+          error: wait.error,
+        };
+      }
+    }
     const now = env.now();
     try {
       const result = await callHttp({
@@ -100,6 +114,46 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
   }
   return { type: 'succeeded', output: step.forEach === undefined ? results[0] : results, input, attempts: 0 };
 };
+
+/** Waits shorter than this sleep in-process: cheaper than giving the run up and claiming it again. */
+export const maxInlineRateWaitMs = 250;
+/** In-process sleeping per call, at most; past it the run is given up and claimed again later. */
+const maxInlineRateSleepMs = 1_000;
+
+/**
+ * Takes a token of the step's shared bucket, sleeping through short waits. Resolves undefined
+ * once a token is taken, or with when to come back. Connections (a later issue) will take their
+ * limits the same way, under their own keys (`connection:<name>`), from the same store buckets.
+ */
+async function takeToken(
+  limit: RateLimit,
+  env: StepEnv,
+): Promise<{ resumeAt: number; error: SerializedError } | undefined> {
+  const bucket = {
+    key: limit.key,
+    perSecond: limit.perSecond,
+    burst: limit.burst ?? Math.max(1, Math.ceil(limit.perSecond)),
+  };
+  let slept = 0;
+  for (;;) {
+    const { waitMs } = await env.takeRateLimit(bucket);
+    if (waitMs === 0) return undefined;
+    // Jitter: callers that found the bucket empty together must not all come back together.
+    const spread = Math.floor(env.random() * Math.min(waitMs, 1000 / bucket.perSecond));
+    if (waitMs < maxInlineRateWaitMs && slept + waitMs + spread <= maxInlineRateSleepMs) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs + spread));
+      slept += waitMs + spread;
+      continue;
+    }
+    const error: SerializedError = {
+      code: 'rate_limited',
+      message: `waiting for rate limit ${limit.key} (${limit.perSecond}/s)`,
+      retryable: true,
+      retryAfterMs: waitMs + spread,
+    };
+    return { resumeAt: env.now() + waitMs + spread, error };
+  }
+}
 
 function retryOrFail(opts: {
   error: WeftError;

@@ -23,6 +23,11 @@ export interface StepEnv {
   readonly policy: Policy;
   now(): number;
   random(): number;
+  /**
+   * Takes a token from a shared rate-limit bucket (the Store's, so every process shares it).
+   * `waitMs` 0: go; otherwise no token was taken, and one is expected in `waitMs`.
+   */
+  takeRateLimit(limit: { key: string; perSecond: number; burst: number }): Promise<{ waitMs: number }>;
 }
 
 export type StepOutcome =

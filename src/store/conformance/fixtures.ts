@@ -35,7 +35,11 @@ export function useFreshStore(open: () => Promise<Store>): StoreContext {
   };
 }
 
-export function flowDefinition(name: string, trigger: 'webhook' | 'schedule' | 'manual' = 'manual'): Flow {
+export function flowDefinition(
+  name: string,
+  trigger: 'webhook' | 'schedule' | 'manual' = 'manual',
+  concurrency?: number,
+): Flow {
   const triggers = {
     webhook: { kind: 'webhook', path: name },
     schedule: { kind: 'schedule', cron: '*/5 * * * *' },
@@ -44,6 +48,7 @@ export function flowDefinition(name: string, trigger: 'webhook' | 'schedule' | '
   return Flow.parse({
     name,
     trigger: triggers[trigger],
+    ...(concurrency === undefined ? {} : { concurrency }),
     steps: [{ id: 'first', kind: 'map', set: { ok: 'true' } }],
   });
 }
@@ -66,7 +71,12 @@ export function sha256(text: string): string {
 export async function publish(
   store: Store,
   name: string,
-  opts: { source?: string; at?: number; trigger?: 'webhook' | 'schedule' | 'manual' } = {},
+  opts: {
+    source?: string;
+    at?: number;
+    trigger?: 'webhook' | 'schedule' | 'manual';
+    concurrency?: number;
+  } = {},
 ): Promise<{ version: FlowVersionRecord; created: boolean }> {
   const at = opts.at ?? T0;
   const source = opts.source ?? `name: ${name}\n`;
@@ -75,7 +85,7 @@ export async function publish(
     flowName: name,
     source,
     sourceHash: sha256(source),
-    definition: flowDefinition(name, opts.trigger),
+    definition: flowDefinition(name, opts.trigger, opts.concurrency),
     createdAt: at,
     createdBy: 'user:tester',
     audit: auditInput('flow.publish', at, { flow: name }),
@@ -106,7 +116,15 @@ export function eventInput(o: EventOptions): AcceptEvent {
       payload: { body: o.body ?? { at: o.at }, headers: { 'content-type': 'application/json' }, query: {} },
       receivedAt: o.at,
     },
-    run: { id: o.runId ?? newId('run', o.at), flowVersionId: o.version.id, runAt: o.runAt ?? o.at },
+    run: {
+      id: o.runId ?? newId('run', o.at),
+      flowVersionId: o.version.id,
+      runAt: o.runAt ?? o.at,
+      // As the engine does: a run carries its version's limit.
+      ...(o.version.definition.concurrency === undefined
+        ? {}
+        : { concurrency: o.version.definition.concurrency }),
+    },
     ...(o.claim === undefined ? {} : { claim: o.claim }),
     ...(o.scheduleTick === undefined ? {} : { scheduleTick: o.scheduleTick }),
     ...(o.audit === undefined ? {} : { audit: o.audit }),

@@ -16,6 +16,11 @@ export interface PostgresStoreOptions {
    * the pool drops the connection and the next query opens a new one. Default: ignored.
    */
   onIdleError?: (error: Error) => void;
+  /**
+   * Called when the LISTEN connection (used by `subscribe`) drops or fails to reconnect. It is
+   * re-opened with backoff on its own; this is for the logs. Default: ignored.
+   */
+  onListenError?: (error: Error) => void;
 }
 
 const INT8_OID = 20;
@@ -76,6 +81,13 @@ export class Database {
     });
     // Without a listener an idle connection's error (server restart) would crash the process.
     pool.on('error', (error) => options.onIdleError?.(error));
+    // The pool listens on idle connections only. One checked out (a transaction between two
+    // statements, a group commit) whose server goes away emits 'error' with no listener, which
+    // would crash the process too. Its statement in flight, or its next one, fails all the same,
+    // and the caller releases it as broken.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onIdleError?.(error));
+    });
     return new Database(pool, { poolSize, maxBatch: Math.max(1, Math.floor(options.maxBatch ?? 500)) });
   }
 

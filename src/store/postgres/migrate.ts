@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { WeftError } from '../../contract/errors.js';
-import type { MigrationReport } from '../port.js';
+import type { MigrationReport, StoreInspection } from '../port.js';
 import { rollback } from './group-commit.js';
 import { migrations } from './migrations.js';
 
@@ -63,4 +63,43 @@ export async function migrate(client: pg.PoolClient, now: number = Date.now()): 
   } finally {
     await client.query('SELECT pg_advisory_unlock($1::bigint)', [migrationLockKey]);
   }
+}
+
+/**
+ * What `weft doctor` reports, read on one connection without changing anything: the server's
+ * version, which migrations are pending, and the database clock against this machine's. The clock
+ * is read three times and the reading with the shortest round trip kept (the first one may also
+ * pay for connection set-up); the skew is the server time minus this machine's time at the middle
+ * of that round trip.
+ */
+export async function inspect(client: pg.PoolClient): Promise<StoreInspection> {
+  const version = await client.query<{ server_version: string }>('SHOW server_version');
+  const table = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
+  );
+  const done = new Set<number>();
+  if (table.rows[0]?.exists === true) {
+    const rows = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    for (const row of rows.rows) done.add(row.version);
+  }
+  let best: { skew: number; roundTrip: number } | undefined;
+  for (let i = 0; i < 3; i++) {
+    const sent = Date.now();
+    const { rows } = await client.query<{ ms: number }>(
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms',
+    );
+    const received = Date.now();
+    const roundTrip = received - sent;
+    const skew = Math.round((rows[0]?.ms ?? Number.NaN) - (sent + received) / 2);
+    if (best === undefined || roundTrip < best.roundTrip) best = { skew, roundTrip };
+  }
+  return {
+    dialect: 'postgres',
+    serverVersion: version.rows[0]?.server_version ?? 'unknown',
+    schemaVersion: Math.max(0, ...done),
+    knownVersion: Math.max(0, ...migrations.map((m) => m.version)),
+    pending: migrations.filter((m) => !done.has(m.version)).map((m) => m.id),
+    clockSkewMs: best?.skew ?? null,
+    clockUncertaintyMs: best === undefined ? null : Math.ceil(best.roundTrip / 2),
+  };
 }

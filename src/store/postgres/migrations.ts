@@ -171,5 +171,32 @@ CREATE TABLE audit_chain_head (
 INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, '${auditGenesisHash}');
 `;
 
+/**
+ * Limits that hold across processes. `runs.concurrency` is the limit of the run's flow version
+ * (NULL: none), copied at acceptance so claims need no join. Claims of limited and unlimited runs
+ * walk separate partial indexes: the unlimited claim never scans past a limited flow's backlog,
+ * and a limited flow's due runs are found per flow. `rate_limits` holds the shared token buckets
+ * (src/store/limits.ts); `granted` is the outcome of the last take, for the upsert's RETURNING.
+ *
+ * The index rebuild locks `runs` against writes while it runs: on a large table, plan the upgrade
+ * for a quiet moment.
+ */
+const limits = `
+ALTER TABLE runs ADD COLUMN concurrency INTEGER CHECK (concurrency IS NULL OR concurrency >= 1);
+DROP INDEX runs_claim;
+CREATE INDEX runs_claim_free ON runs (status, run_at, id) WHERE concurrency IS NULL;
+CREATE INDEX runs_claim_limited ON runs (flow_name, status, run_at, id) WHERE concurrency IS NOT NULL;
+
+CREATE TABLE rate_limits (
+  key         TEXT COLLATE "C" PRIMARY KEY,
+  tokens      DOUBLE PRECISION NOT NULL,
+  updated_at  BIGINT NOT NULL,
+  granted     BOOLEAN NOT NULL
+);
+`;
+
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [{ version: 1, id: '001_init', sql: init }];
+export const migrations: readonly Migration[] = [
+  { version: 1, id: '001_init', sql: init },
+  { version: 2, id: '002_limits', sql: limits },
+];

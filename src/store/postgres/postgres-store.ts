@@ -13,6 +13,10 @@ import type {
   RunFilter,
   RunProgress,
   Store,
+  StoreInspection,
+  StoreTopic,
+  Subscription,
+  TakeRateLimit,
 } from '../port.js';
 import type {
   ActionRecord,
@@ -28,11 +32,13 @@ import type {
   TokenRecord,
 } from '../records.js';
 import { Database, type PostgresStoreOptions } from './database.js';
-import { migrate } from './migrate.js';
+import { inspect, migrate } from './migrate.js';
+import { Notifier } from './notifier.js';
 import * as admin from './queries-admin.js';
 import * as audit from './queries-audit.js';
 import * as exceptions from './queries-exceptions.js';
 import * as flows from './queries-flows.js';
+import * as limits from './queries-limits.js';
 import * as progress from './queries-progress.js';
 import * as runs from './queries-runs.js';
 
@@ -49,7 +55,11 @@ export type { PostgresStoreOptions } from './database.js';
  * wait for the queue: a write whose promise has not resolved is not yet visible.
  *
  * Claims use `FOR UPDATE SKIP LOCKED`, so any number of workers in any number of processes claim
- * disjoint runs; progress writes lock the run row, so a reclaimed run fences its old owner.
+ * disjoint runs; progress writes lock the run row, so a reclaimed run fences its old owner. Claims
+ * of flows with a concurrency limit take turns per flow on an advisory lock (queries-limits.ts).
+ *
+ * `subscribe` hears NOTIFYs sent in the transactions that make runs due or publish a version, from
+ * every process, on one LISTEN connection that reconnects by itself (notifier.ts).
  *
  * `open` connects lazily and does not change the schema: call `migrate()` once at boot (safe to
  * run from several processes at once).
@@ -62,11 +72,18 @@ export type { PostgresStoreOptions } from './database.js';
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
 
-  private constructor(private readonly db: Database) {}
+  private constructor(
+    private readonly db: Database,
+    private readonly notifier: Notifier,
+  ) {}
 
-  /** Creates the pool for `url`; no connection is made until the first call. */
+  /** Creates the pool for `url`; no connection is made until the first call (or `subscribe`). */
   static open(options: PostgresStoreOptions): PostgresStore {
-    return new PostgresStore(Database.open(options));
+    const notifier = new Notifier({
+      url: options.url,
+      ...(options.onListenError ? { onError: options.onListenError } : {}),
+    });
+    return new PostgresStore(Database.open(options), notifier);
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -74,7 +91,20 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.notifier.close();
     await this.db.close();
+  }
+
+  async inspect(): Promise<StoreInspection> {
+    return this.db.session((client) => inspect(client));
+  }
+
+  /**
+   * Topics arrive through LISTEN on a dedicated connection, opened by the first subscriber: this
+   * process's own commits come back that way too, like every other process's.
+   */
+  subscribe(listener: (topic: StoreTopic) => void): Subscription {
+    return this.notifier.subscribe(listener);
   }
 
   // Flows
@@ -198,6 +228,14 @@ export class PostgresStore implements Store {
 
   async initScheduleState(state: ScheduleStateRecord): Promise<ScheduleStateRecord> {
     return this.db.write((sql) => admin.initScheduleState(sql, state));
+  }
+
+  // Limits
+
+  async takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }> {
+    // One upsert, atomic on its own (the row lock orders takers): no transaction, and no need to
+    // wait behind this process's queued writes, which never touch a bucket.
+    return this.db.read((sql) => limits.takeRateLimit(sql, input));
   }
 
   // Auth and audit

@@ -1,5 +1,6 @@
 import type { PublishFlowVersion } from '../port.js';
 import type { FlowRecord, FlowVersionRecord } from '../records.js';
+import { notifyChannel } from './notifier.js';
 import { appendAudit } from './queries-audit.js';
 import { type FlowRow, type FlowVersionRow, toFlow, toFlowVersion, toJson } from './rows.js';
 import type { Sql } from './sql.js';
@@ -67,6 +68,8 @@ export async function publishFlowVersion(
     ],
   );
   await appendAudit(sql, input.audit);
+  // Every process's registry refreshes on this (sent at COMMIT, so the version is visible by then).
+  await sql.run(`SELECT pg_notify('${notifyChannel}', 'flows')`);
   return { version, created: true };
 }
 

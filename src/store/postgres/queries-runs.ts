@@ -1,4 +1,5 @@
 import { WeftError } from '../../contract/errors.js';
+import { assertClaimable } from '../limits.js';
 import type {
   AcceptEvent,
   AcceptEventResult,
@@ -8,8 +9,10 @@ import type {
   RunFilter,
 } from '../port.js';
 import type { ActionRecord, EventRecord, JournalEntry, RunRecord, RunStatus } from '../records.js';
+import { notifyChannel } from './notifier.js';
 import { advanceSchedule } from './queries-admin.js';
 import { appendAudit } from './queries-audit.js';
+import { claimLimitedRuns } from './queries-limits.js';
 import {
   type ActionRow,
   type EventRow,
@@ -30,17 +33,25 @@ import type { Sql } from './sql.js';
 
 // The event and its run in one round trip: the run is inserted only if the event was (a dedupe
 // hit returns no row). Casts: parameters in a SELECT list have no column to take a type from.
-const insertEventAndRunSql = `WITH event AS (
+// A run left for any worker (no inline claim) also wakes the workers of every process: the
+// NOTIFY is part of the same transaction, so it is sent at COMMIT or not at all (a rolled-back
+// savepoint of a group commit drops it too), and PostgreSQL sends one per transaction however many
+// runs a batch holds. It costs no round trip of its own.
+const insertEventAndRun = (notify: boolean): string => `WITH event AS (
     INSERT INTO events (id, flow_name, source, dedupe_key, payload, received_at)
     VALUES ($1, $2, $3, $4, $5::jsonb, $6)
     ON CONFLICT (flow_name, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+    RETURNING id),
+  run AS (
+    INSERT INTO runs (id, event_id, flow_name, flow_version_id, status, run_at, lease_owner, lease_expires_at,
+      created_at, updated_at, concurrency)
+    SELECT $7::text, event.id, $2::text, $8::text, $9::text, $10::bigint, $11::text, $12::bigint, $6::bigint,
+      $6::bigint, $13::int
+    FROM event
     RETURNING id)
-  INSERT INTO runs (id, event_id, flow_name, flow_version_id, status, run_at, lease_owner, lease_expires_at,
-    created_at, updated_at)
-  SELECT $7::text, event.id, $2::text, $8::text, $9::text, $10::bigint, $11::text, $12::bigint, $6::bigint,
-    $6::bigint
-  FROM event
-  RETURNING id`;
+  SELECT id${notify ? `, pg_notify('${notifyChannel}', 'runs') AS notified` : ''} FROM run`;
+const insertEventAndRunSql = insertEventAndRun(false);
+const insertEventAndNotifySql = insertEventAndRun(true);
 
 /**
  * Commits an Event with its Run (and schedule cursor and audit). A dedupe hit writes nothing and
@@ -49,9 +60,11 @@ const insertEventAndRunSql = `WITH event AS (
  */
 export async function acceptEvent(sql: Sql, input: AcceptEvent): Promise<AcceptEventResult> {
   const { event, run, claim } = input;
+  assertClaimable(input);
   // The event's arrival is "now" for the run: acceptEvent takes no separate clock reading.
   const now = event.receivedAt;
-  const inserted = await sql.get<{ id: string }>(insertEventAndRunSql, [
+  const statement = claim === undefined ? insertEventAndNotifySql : insertEventAndRunSql;
+  const inserted = await sql.get<{ id: string }>(statement, [
     event.id,
     event.flowName,
     event.source,
@@ -64,6 +77,7 @@ export async function acceptEvent(sql: Sql, input: AcceptEvent): Promise<AcceptE
     run.runAt,
     claim?.owner ?? null,
     claim === undefined ? null : now + claim.leaseMs,
+    run.concurrency ?? null,
   ]);
   if (inserted === undefined) {
     // A new statement, so a new snapshot: it sees the original even if it committed just now.
@@ -92,15 +106,17 @@ export async function acceptEvent(sql: Sql, input: AcceptEvent): Promise<AcceptE
 // would defeat the index. The branches are CTEs because FOR UPDATE is not allowed under UNION, and
 // MATERIALIZED so each runs (and locks) exactly once. A branch may lock rows the final LIMIT drops;
 // they are unlocked at COMMIT, a moment later, and only make other claimers skip them meanwhile.
+// Runs of flows with a concurrency limit are claimed apart (queries-limits.ts); this query walks
+// the partial index of the others only, so a limited flow's backlog is never scanned past.
 const claimSql = `WITH
   queued AS MATERIALIZED (
-    SELECT id, run_at FROM runs WHERE status = 'queued' AND run_at <= $1
+    SELECT id, run_at FROM runs WHERE status = 'queued' AND run_at <= $1 AND concurrency IS NULL
     ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
   waiting AS MATERIALIZED (
-    SELECT id, run_at FROM runs WHERE status = 'waiting' AND run_at <= $1
+    SELECT id, run_at FROM runs WHERE status = 'waiting' AND run_at <= $1 AND concurrency IS NULL
     ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
   expired AS MATERIALIZED (
-    SELECT id, run_at FROM runs WHERE status = 'running' AND lease_expires_at < $1
+    SELECT id, run_at FROM runs WHERE status = 'running' AND lease_expires_at < $1 AND concurrency IS NULL
     ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
   picked AS (
     SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM waiting UNION ALL SELECT * FROM expired) due
@@ -109,11 +125,25 @@ const claimSql = `WITH
   FROM picked WHERE r.id = picked.id
   RETURNING r.*`;
 
-/** Leases due runs and runs whose lease expired, oldest `run_at` first. Run inside a transaction. */
+/**
+ * Leases due runs and runs whose lease expired, oldest `run_at` first. Run inside a transaction.
+ * Limited flows go first: their share is bounded by their limits, so they cannot starve the rest,
+ * while a busy unlimited queue that filled every claim would starve them.
+ */
 export async function claimRuns(sql: Sql, input: ClaimRuns): Promise<ClaimedRun[]> {
-  const limit = sqlLimit(input.limit);
+  const limit = sqlLimit(input.limit) ?? Number.MAX_SAFE_INTEGER;
   if (limit === 0) return [];
-  const rows = await sql.all<RunRow>(claimSql, [input.now, limit, input.owner, input.now + input.leaseMs]);
+  const rows = await claimLimitedRuns(sql, input, limit);
+  if (rows.length < limit) {
+    rows.push(
+      ...(await sql.all<RunRow>(claimSql, [
+        input.now,
+        limit - rows.length,
+        input.owner,
+        input.now + input.leaseMs,
+      ])),
+    );
+  }
   // RETURNING has no defined order. Ids are compared as bytes, like the C collation.
   rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return withEventAndJournal(sql, rows.map(toRun));

@@ -1,5 +1,5 @@
 import { WeftError } from '../../contract/errors.js';
-import type { MigrationReport } from '../port.js';
+import type { MigrationReport, StoreInspection } from '../port.js';
 import type { Connection } from './connection.js';
 import { migrations } from './migrations.js';
 
@@ -38,5 +38,29 @@ export function migrate(conn: Connection, now: number = Date.now()): MigrationRe
       applied.push(m.id);
     }
     return { applied, current: known };
+  });
+}
+
+/** What `weft doctor` reports, read without changing anything. SQLite shares this machine's clock. */
+export function inspect(conn: Connection): StoreInspection {
+  return conn.read(() => {
+    const version = conn.sql.get<{ v: string }>('SELECT sqlite_version() AS v')?.v ?? 'unknown';
+    const table = conn.sql.get<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    );
+    const done = new Set(
+      table === undefined
+        ? []
+        : conn.sql.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version),
+    );
+    return {
+      dialect: 'sqlite',
+      serverVersion: version,
+      schemaVersion: Math.max(0, ...done),
+      knownVersion: Math.max(0, ...migrations.map((m) => m.version)),
+      pending: migrations.filter((m) => !done.has(m.version)).map((m) => m.id),
+      clockSkewMs: null,
+      clockUncertaintyMs: null,
+    };
   });
 }

@@ -155,5 +155,26 @@ CREATE TABLE audit_events (
 );
 `;
 
+/**
+ * Limits (see postgres/migrations.ts for the why): the run's per-flow concurrency limit, claim
+ * indexes split between unlimited and limited runs, and the rate-limit buckets.
+ */
+const limits = `
+ALTER TABLE runs ADD COLUMN concurrency INTEGER;
+DROP INDEX runs_claim;
+CREATE INDEX runs_claim_free ON runs (status, run_at, id) WHERE concurrency IS NULL;
+CREATE INDEX runs_claim_limited ON runs (flow_name, status, run_at, id) WHERE concurrency IS NOT NULL;
+
+CREATE TABLE rate_limits (
+  key         TEXT PRIMARY KEY,
+  tokens      REAL NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  granted     INTEGER NOT NULL
+);
+`;
+
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [{ version: 1, id: '001_init', sql: init }];
+export const migrations: readonly Migration[] = [
+  { version: 1, id: '001_init', sql: init },
+  { version: 2, id: '002_limits', sql: limits },
+];

@@ -1,4 +1,5 @@
 import { WeftError } from '../../contract/errors.js';
+import { assertClaimable } from '../limits.js';
 import type {
   AcceptEvent,
   AcceptEventResult,
@@ -11,6 +12,8 @@ import type { ActionRecord, EventRecord, JournalEntry, RunRecord, RunStatus } fr
 import type { Sql } from './connection.js';
 import { advanceSchedule } from './queries-admin.js';
 import { appendAudit } from './queries-audit.js';
+import { claimLimitedRuns } from './queries-limits.js';
+import { writeNewRunProgress } from './queries-progress.js';
 import {
   type ActionRow,
   type EventRow,
@@ -21,6 +24,7 @@ import {
   toEvent,
   toJournalEntry,
   toJson,
+  toNullableJson,
   toRun,
   where,
 } from './rows.js';
@@ -32,16 +36,21 @@ const insertEventSql = `INSERT INTO events (id, flow_name, source, dedupe_key, p
   ON CONFLICT (flow_name, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
 
 const insertRunSql = `INSERT INTO runs (id, event_id, flow_name, flow_version_id, status, run_at, lease_owner,
-    lease_expires_at, output, error, created_at, updated_at, finished_at)
-  VALUES (@id, @eventId, @flowName, @flowVersionId, @status, @runAt, @leaseOwner, @leaseExpiresAt, NULL, NULL,
-    @now, @now, NULL)`;
+    lease_expires_at, output, error, created_at, updated_at, finished_at, concurrency)
+  VALUES (@id, @eventId, @flowName, @flowVersionId, @status, @runAt, @leaseOwner, @leaseExpiresAt, @output,
+    @error, @now, @updatedAt, @finishedAt, @concurrency)`;
 
 /**
- * Commits an Event with its Run (and schedule cursor and audit). A dedupe hit writes nothing and
- * reports the original; only the unique index decides, so concurrent duplicates cannot both win.
+ * Commits an Event with its Run (and schedule cursor, audit and the run's first progress). A
+ * dedupe hit writes nothing and reports the original; only the unique index decides, so
+ * concurrent duplicates cannot both win.
  */
 export function acceptEvent(sql: Sql, input: AcceptEvent): AcceptEventResult {
   const { event, run, claim } = input;
+  assertClaimable(input);
+  if (input.progress !== undefined && claim === undefined) {
+    throw new WeftError({ code: 'invalid_input', message: `run ${run.id}: progress needs a claim` });
+  }
   const inserted = sql.run(insertEventSql, {
     id: event.id,
     flowName: event.flowName,
@@ -66,51 +75,71 @@ export function acceptEvent(sql: Sql, input: AcceptEvent): AcceptEventResult {
   }
   // The event's arrival is "now" for the run: acceptEvent takes no separate clock reading.
   const now = event.receivedAt;
+  // A run that already reached a new state is inserted in it, as saveProgress's UPDATE would
+  // leave it: updating the row right after inserting it would rewrite it and three indexes.
+  const progress = input.progress;
+  const change = progress?.run;
+  const leased = claim !== undefined && change?.releaseLease !== true;
   sql.run(insertRunSql, {
     id: run.id,
     eventId: event.id,
     flowName: event.flowName,
     flowVersionId: run.flowVersionId,
-    status: claim === undefined ? 'queued' : 'running',
-    runAt: run.runAt,
-    leaseOwner: claim?.owner ?? null,
-    leaseExpiresAt: claim === undefined ? null : now + claim.leaseMs,
+    status: change?.status ?? (claim === undefined ? 'queued' : 'running'),
+    runAt: change?.runAt ?? run.runAt,
+    leaseOwner: leased ? claim.owner : null,
+    leaseExpiresAt: leased ? now + claim.leaseMs : null,
+    output: change?.output === undefined ? null : toJson(change.output),
+    error: toNullableJson(change?.error),
+    finishedAt: change?.finishedAt ?? null,
     now,
+    updatedAt: change === undefined || progress === undefined ? now : progress.now,
+    concurrency: run.concurrency ?? null,
   });
+  if (progress !== undefined) writeNewRunProgress(sql, { runId: run.id, flowName: event.flowName, progress });
   if (input.scheduleTick !== undefined) {
     advanceSchedule(sql, { ...input.scheduleTick, flowVersionId: run.flowVersionId });
   }
   if (input.audit !== undefined) appendAudit(sql, input.audit);
-  return { accepted: true, eventId: event.id, runId: run.id };
+  return { accepted: true, eventId: event.id, runId: run.id, ...(progress ? { progressSaved: true } : {}) };
 }
 
 // Each branch reads its own index range in (run_at, id) order and stops at @limit; the outer
-// query merges them. One OR over all three would defeat the indexes.
+// query merges them. One OR over all three would defeat the indexes. Runs of limited flows are
+// claimed apart (queries-limits.ts): `concurrency IS NULL` selects the partial index without them.
 const claimSql = `UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = @expiresAt,
     updated_at = @now
   WHERE id IN (
     SELECT id FROM (
       SELECT * FROM (SELECT id, run_at FROM runs WHERE status = 'queued' AND run_at <= @now
-        ORDER BY run_at, id LIMIT @limit)
+        AND concurrency IS NULL ORDER BY run_at, id LIMIT @limit)
       UNION ALL
       SELECT * FROM (SELECT id, run_at FROM runs WHERE status = 'waiting' AND run_at <= @now
-        ORDER BY run_at, id LIMIT @limit)
+        AND concurrency IS NULL ORDER BY run_at, id LIMIT @limit)
       UNION ALL
       SELECT * FROM (SELECT id, run_at FROM runs WHERE status = 'running' AND lease_expires_at < @now
-        ORDER BY run_at, id LIMIT @limit)
+        AND concurrency IS NULL ORDER BY run_at, id LIMIT @limit)
     ) ORDER BY run_at, id LIMIT @limit)
   RETURNING *`;
 
-/** Leases due runs and runs whose lease expired, oldest `run_at` first. Run inside a write transaction. */
+/**
+ * Leases due runs and runs whose lease expired, oldest `run_at` first. Run inside a write
+ * transaction. Limited flows go first: their share is bounded by their limits.
+ */
 export function claimRuns(sql: Sql, input: ClaimRuns): ClaimedRun[] {
   const limit = sqlLimit(input.limit);
   if (limit === 0) return [];
-  const rows = sql.all<RunRow>(claimSql, {
-    owner: input.owner,
-    expiresAt: input.now + input.leaseMs,
-    now: input.now,
-    limit,
-  });
+  const rows = claimLimitedRuns(sql, input, limit < 0 ? Number.MAX_SAFE_INTEGER : limit);
+  if (limit < 0 || rows.length < limit) {
+    rows.push(
+      ...sql.all<RunRow>(claimSql, {
+        owner: input.owner,
+        expiresAt: input.now + input.leaseMs,
+        now: input.now,
+        limit: limit < 0 ? -1 : limit - rows.length,
+      }),
+    );
+  }
   // RETURNING has no defined order.
   rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return withEventAndJournal(sql, rows.map(toRun));

@@ -106,6 +106,74 @@ describe('SqliteStore', () => {
     }
   });
 
+  it("writes the progress of a run accepted with it, in the run's new state", async () => {
+    const store = SqliteStore.open({ path: ':memory:' });
+    try {
+      await store.migrate();
+      const { version } = await publish(store, 'orders');
+      const input = eventInput({ version, at: T0, claim: { owner: 'w', leaseMs: 1000 } });
+      const runId = input.run.id;
+      const entry = (stepId: string) => ({
+        runId,
+        stepId,
+        status: 'succeeded' as const,
+        attempts: 1,
+        input: null,
+        output: { stepId },
+        error: null,
+        resumeAt: null,
+        startedAt: T0,
+        finishedAt: T0 + 1,
+      });
+      const result = await store.acceptEvent({
+        ...input,
+        progress: {
+          now: T0 + 2,
+          journal: [entry('a'), entry('b')],
+          run: {
+            status: 'succeeded',
+            output: { done: true },
+            error: null,
+            releaseLease: true,
+            finishedAt: T0 + 2,
+          },
+        },
+      });
+      expect(result).toMatchObject({ accepted: true, runId, progressSaved: true });
+      expect(await store.getRun(runId)).toMatchObject({
+        status: 'succeeded',
+        output: { done: true },
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        createdAt: T0,
+        updatedAt: T0 + 2,
+        finishedAt: T0 + 2,
+      });
+      expect((await store.getJournal(runId)).map((e) => [e.stepId, e.output])).toEqual([
+        ['a', { stepId: 'a' }],
+        ['b', { stepId: 'b' }],
+      ]);
+
+      // Without a state change the run stays leased to its claimer, which goes on with it.
+      const next = eventInput({ version, at: T0 + 10, claim: { owner: 'w', leaseMs: 1000 } });
+      await store.acceptEvent({ ...next, progress: { now: T0 + 11, journal: [] } });
+      expect(await store.getRun(next.run.id)).toMatchObject({
+        status: 'running',
+        leaseOwner: 'w',
+        leaseExpiresAt: T0 + 1010,
+        updatedAt: T0 + 10,
+      });
+
+      // Progress belongs to a run someone holds: without a claim it is refused.
+      const unclaimed = eventInput({ version, at: T0 + 20 });
+      await expect(store.acceptEvent({ ...unclaimed, progress: { now: T0 + 20 } })).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a database written by a newer Weft', async () => {
     const path = freshPath();
     const store = SqliteStore.open({ path });

@@ -13,6 +13,10 @@ import type {
   RunFilter,
   RunProgress,
   Store,
+  StoreInspection,
+  StoreTopic,
+  Subscription,
+  TakeRateLimit,
 } from '../port.js';
 import type {
   ActionRecord,
@@ -27,12 +31,14 @@ import type {
   ScheduleStateRecord,
   TokenRecord,
 } from '../records.js';
+import { TopicListeners } from '../topics.js';
 import { Connection, type SqliteStoreOptions } from './connection.js';
-import { migrate } from './migrate.js';
+import { inspect, migrate } from './migrate.js';
 import * as admin from './queries-admin.js';
 import * as audit from './queries-audit.js';
 import * as exceptions from './queries-exceptions.js';
 import * as flows from './queries-flows.js';
+import * as limits from './queries-limits.js';
 import * as progress from './queries-progress.js';
 import * as runs from './queries-runs.js';
 
@@ -57,6 +63,13 @@ export type { SqliteStoreOptions } from './connection.js';
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
 
+  /**
+   * `subscribe` listeners, told after the COMMIT. Embedded mode is one process (the data-dir lock
+   * sees to it), so there is no one else to tell; the engine subscribes all the same and runs
+   * unchanged on either store.
+   */
+  private readonly topics = new TopicListeners();
+
   private constructor(private readonly conn: Connection) {}
 
   /** Opens (creating if needed) the database at `path`; ':memory:' for a private in-memory one. */
@@ -77,12 +90,22 @@ export class SqliteStore implements Store {
     this.conn.close();
   }
 
+  async inspect(): Promise<StoreInspection> {
+    return inspect(this.conn);
+  }
+
+  subscribe(listener: (topic: StoreTopic) => void): Subscription {
+    return this.topics.add(listener, Promise.resolve());
+  }
+
   // Flows
 
   async publishFlowVersion(
     input: PublishFlowVersion,
   ): Promise<{ version: FlowVersionRecord; created: boolean }> {
-    return this.conn.write(() => flows.publishFlowVersion(this.conn.sql, input));
+    const published = this.conn.write(() => flows.publishFlowVersion(this.conn.sql, input));
+    if (published.created) this.topics.emit('flows');
+    return published;
   }
 
   async listFlows(): Promise<FlowRecord[]> {
@@ -108,7 +131,9 @@ export class SqliteStore implements Store {
   // Events and runs
 
   async acceptEvent(input: AcceptEvent): Promise<AcceptEventResult> {
-    return this.conn.grouped(() => runs.acceptEvent(this.conn.sql, input));
+    const result = await this.conn.grouped(() => runs.acceptEvent(this.conn.sql, input));
+    if (result.accepted && input.claim === undefined) this.topics.emit('runs');
+    return result;
   }
 
   async claimRuns(input: ClaimRuns): Promise<ClaimedRun[]> {
@@ -175,11 +200,15 @@ export class SqliteStore implements Store {
   }
 
   async retryException(input: RetryException): Promise<ExceptionRecord> {
-    return this.conn.write(() => exceptions.retryException(this.conn.sql, input));
+    const retried = this.conn.write(() => exceptions.retryException(this.conn.sql, input));
+    this.topics.emit('runs');
+    return retried;
   }
 
   async retryExceptions(input: { filter: ExceptionFilter; audit: AuditInput; now: number }): Promise<number> {
-    return this.conn.write(() => exceptions.retryExceptions(this.conn.sql, input));
+    const count = this.conn.write(() => exceptions.retryExceptions(this.conn.sql, input));
+    if (count > 0) this.topics.emit('runs');
+    return count;
   }
 
   async resolveException(input: ResolveException): Promise<ExceptionRecord> {
@@ -194,6 +223,12 @@ export class SqliteStore implements Store {
 
   async initScheduleState(state: ScheduleStateRecord): Promise<ScheduleStateRecord> {
     return this.conn.write(() => admin.initScheduleState(this.conn.sql, state));
+  }
+
+  // Limits
+
+  async takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }> {
+    return this.conn.write(() => limits.takeRateLimit(this.conn.sql, input));
   }
 
   // Auth and audit
