@@ -49,6 +49,11 @@ export const Config = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
       .optional(),
+    /**
+     * `WEFT_DATABASE_POOL_SIZE`: PostgreSQL connections this process opens (plus one for LISTEN).
+     * Size `max_connections` (or PgBouncer) for processes × (this + 1).
+     */
+    databasePoolSize: z.coerce.number().int().min(2).max(500).default(10),
   })
   .transform((c) => ({
     ...c,
@@ -79,6 +84,7 @@ const envNames: Record<keyof Config, string> = {
   pollMs: 'WEFT_POLL_MS',
   flowsDir: 'WEFT_FLOWS_DIR',
   databaseUrl: 'WEFT_DATABASE_URL',
+  databasePoolSize: 'WEFT_DATABASE_POOL_SIZE',
 };
 
 /** Reads the configuration once; a bad value names the variable or flag that carried it. */

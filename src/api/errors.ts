@@ -29,9 +29,9 @@ const statusByCode: Record<ApiErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   payload_too_large: 413,
   auth: 500,
-  rate_limited: 500,
-  unavailable: 500,
-  timeout: 500,
+  rate_limited: 429,
+  unavailable: 503,
+  timeout: 503,
   network: 500,
   http_error: 500,
   expression_error: 500,
@@ -138,6 +138,13 @@ export function createErrorHandler(logger: Logger) {
     }
     if (err instanceof WeftError && clientCodes.has(err.code)) {
       return errorResponse(c, { code: err.code, message: err.message, details: err.details });
+    }
+    if (err instanceof WeftError && (err.code === 'unavailable' || err.code === 'timeout')) {
+      // The database (or another dependency) is briefly away: a short line, not a stack per
+      // request, and an answer that tells senders to come back rather than give up.
+      logger.warn({ method: c.req.method, path: c.req.path, code: err.code, reason: err.message }, 'request deferred');
+      c.header('Retry-After', String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000))));
+      return errorResponse(c, { code: err.code, message: 'temporarily unavailable; retry shortly' });
     }
     logger.error(
       { err, method: c.req.method, path: c.req.path, code: err instanceof WeftError ? err.code : 'internal' },

@@ -24,13 +24,14 @@ export function sqlitePath(config: Pick<Config, 'dataDir'>): string {
  * await store.migrate();
  */
 export function openStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>,
   options: OpenStoreOptions = {},
 ): Store {
   if (config.databaseUrl !== undefined) {
     const report = options.onConnectionError;
     return PostgresStore.open({
       url: config.databaseUrl,
+      ...(config.databasePoolSize === undefined ? {} : { poolSize: config.databasePoolSize }),
       ...(report
         ? { onIdleError: (e: Error) => report(e, 'pool'), onListenError: (e: Error) => report(e, 'listen') }
         : {}),
