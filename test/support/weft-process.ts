@@ -4,7 +4,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository root: found by walking up to package.json, so this works from src and from dist/. */
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above test/support');
+    dir = parent;
+  }
+  return dir;
+}
+const root = findRoot();
 export const weftBin = path.join(root, 'bin', 'weft.js');
 
 export interface WeftProcess {
