@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { newId } from '../../contract/ids.js';
 import type { ActionRecord, JournalEntry } from '../records.js';
-import { acceptRun, expectWeftError, publish, runningRun, type StoreContext, T0 } from './fixtures.js';
+import {
+  acceptRun,
+  eventInput,
+  expectWeftError,
+  publish,
+  runningRun,
+  type StoreContext,
+  T0,
+} from './fixtures.js';
 
 /** Values JSON can carry, to prove journal and ledger data round-trip unchanged. */
 const richValue = {
@@ -213,6 +222,123 @@ export function runProgress(ctx: StoreContext): void {
       expect(await ctx.store.getJournal(run.id)).toEqual([
         entry(run.id, 'a', { attempts: 2, editedInput: { fixed: true } }),
       ]);
+    });
+
+    it("writes the progress of a run accepted with it, in the run's new state", async () => {
+      const { version } = await publish(ctx.store, 'orders');
+      const input = eventInput({ version, at: T0, dedupeKey: 'k1', claim: { owner: 'w', leaseMs: 1000 } });
+      const runId = input.run.id;
+      const action: ActionRecord = {
+        idempotencyKey: `${runId}:charge:0`,
+        runId,
+        stepId: 'charge',
+        itemKey: '0',
+        attempts: 1,
+        status: 'succeeded',
+        request: { method: 'POST', url: 'https://api.example.test/charges' },
+        responseStatus: 201,
+        response: richValue,
+        firstAttemptAt: T0 + 1,
+        lastAttemptAt: T0 + 1,
+      };
+      const result = await ctx.store.acceptEvent({
+        ...input,
+        progress: {
+          now: T0 + 2,
+          // A step written twice keeps its first place and its last state.
+          journal: [
+            entry(runId, 'a', { output: 'first' }),
+            entry(runId, 'b'),
+            entry(runId, 'a', { output: richValue }),
+          ],
+          actions: [action],
+          run: {
+            status: 'succeeded',
+            output: { done: true },
+            error: null,
+            releaseLease: true,
+            finishedAt: T0 + 2,
+          },
+        },
+      });
+      expect(result).toMatchObject({ accepted: true, runId, progressSaved: true });
+      expect(await ctx.store.getRun(runId)).toMatchObject({
+        status: 'succeeded',
+        output: { done: true },
+        error: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        createdAt: T0,
+        updatedAt: T0 + 2,
+        finishedAt: T0 + 2,
+      });
+      expect((await ctx.store.getJournal(runId)).map((e) => [e.stepId, e.output])).toEqual([
+        ['a', richValue],
+        ['b', { done: 'b' }],
+      ]);
+      expect(await ctx.store.listActions(runId)).toEqual([action]);
+
+      // A duplicate delivery writes none of its progress.
+      const again = eventInput({
+        version,
+        at: T0 + 5,
+        dedupeKey: 'k1',
+        claim: { owner: 'w', leaseMs: 1000 },
+      });
+      const dup = await ctx.store.acceptEvent({
+        ...again,
+        progress: { now: T0 + 6, journal: [entry(again.run.id, 'x')] },
+      });
+      expect(dup).toEqual({ accepted: false, eventId: result.eventId, runId });
+      expect(await ctx.store.getRun(again.run.id)).toBeNull();
+
+      // Without a state change the run stays leased to its claimer, which goes on with it.
+      const next = eventInput({ version, at: T0 + 10, claim: { owner: 'w', leaseMs: 1000 } });
+      await ctx.store.acceptEvent({ ...next, progress: { now: T0 + 11, journal: [] } });
+      expect(await ctx.store.getRun(next.run.id)).toMatchObject({
+        status: 'running',
+        leaseOwner: 'w',
+        leaseExpiresAt: T0 + 1010,
+        updatedAt: T0 + 10,
+      });
+      await ctx.store.saveProgress({
+        runId: next.run.id,
+        owner: 'w',
+        now: T0 + 12,
+        journal: [entry(next.run.id, 'a')],
+      });
+
+      // A failure in the leading steps opens its exception with the run.
+      const failing = eventInput({ version, at: T0 + 15, claim: { owner: 'w', leaseMs: 1000 } });
+      const error = { code: 'internal' as const, message: 'boom', retryable: false };
+      await ctx.store.acceptEvent({
+        ...failing,
+        progress: {
+          now: T0 + 16,
+          journal: [entry(failing.run.id, 'a', { status: 'failed', error, output: null })],
+          run: { status: 'failed', error, releaseLease: true, finishedAt: T0 + 16 },
+          exception: {
+            id: newId('exc', T0 + 16),
+            stepId: 'a',
+            error,
+            input: { x: 1 },
+            attempts: 1,
+            at: T0 + 16,
+          },
+        },
+      });
+      expect(await ctx.store.getRun(failing.run.id)).toMatchObject({ status: 'failed', error });
+      expect(await ctx.store.listExceptions({ status: 'open' })).toMatchObject([
+        { runId: failing.run.id, flowName: 'orders', stepId: 'a', input: { x: 1 } },
+      ]);
+
+      // Progress belongs to a run someone holds: without a claim it is refused.
+      const unclaimed = eventInput({ version, at: T0 + 20 });
+      await expectWeftError(
+        ctx.store.acceptEvent({ ...unclaimed, progress: { now: T0 + 20 } }),
+        'invalid_input',
+      );
+      expect(await ctx.store.getRun(unclaimed.run.id)).toBeNull();
     });
 
     it('group-commits parallel progress; a stale writer fails alone', async () => {

@@ -13,6 +13,7 @@ import { notifyChannel } from './notifier.js';
 import { advanceSchedule } from './queries-admin.js';
 import { appendAudit } from './queries-audit.js';
 import { claimLimitedRuns } from './queries-limits.js';
+import { journalUpsert, journalValues, writeNewRunProgress } from './queries-progress.js';
 import {
   type ActionRow,
   type EventRow,
@@ -24,6 +25,7 @@ import {
   toEvent,
   toJournalEntry,
   toJson,
+  toNullableJson,
   toRun,
   where,
 } from './rows.js';
@@ -36,49 +38,79 @@ import type { Sql } from './sql.js';
 // A run left for any worker (no inline claim) also wakes the workers of every process: the
 // NOTIFY is part of the same transaction, so it is sent at COMMIT or not at all (a rolled-back
 // savepoint of a group commit drops it too), and PostgreSQL sends one per transaction however many
-// runs a batch holds. It costs no round trip of its own.
-const insertEventAndRun = (notify: boolean): string => `WITH event AS (
+// runs a batch holds. It costs no round trip of its own. With `journal`, the run's first journal
+// entries (`progress`) are written by the same statement, only if the run was inserted.
+const insertEventAndRun = (notify: boolean, journal: boolean): string => `WITH event AS (
     INSERT INTO events (id, flow_name, source, dedupe_key, payload, received_at)
     VALUES ($1, $2, $3, $4, $5::jsonb, $6)
     ON CONFLICT (flow_name, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING id),
   run AS (
     INSERT INTO runs (id, event_id, flow_name, flow_version_id, status, run_at, lease_owner, lease_expires_at,
-      created_at, updated_at, concurrency)
-    SELECT $7::text, event.id, $2::text, $8::text, $9::text, $10::bigint, $11::text, $12::bigint, $6::bigint,
-      $6::bigint, $13::int
+      output, error, created_at, updated_at, finished_at, concurrency)
+    SELECT $7::text, event.id, $2::text, $8::text, $9::text, $10::bigint, $11::text, $12::bigint,
+      $14::jsonb, $15::jsonb, $6::bigint, $16::bigint, $17::bigint, $13::int
     FROM event
-    RETURNING id)
+    RETURNING id)${
+      journal
+        ? `,
+  journal AS (${journalUpsert(18)})`
+        : ''
+    }
   SELECT id${notify ? `, pg_notify('${notifyChannel}', 'runs') AS notified` : ''} FROM run`;
-const insertEventAndRunSql = insertEventAndRun(false);
-const insertEventAndNotifySql = insertEventAndRun(true);
+/** The four variants by [notify][journal], each a prepared statement of its own. */
+const insertEventAndRunSql = [false, true].map((notify) =>
+  [false, true].map((journal) => ({
+    text: insertEventAndRun(notify, journal),
+    name: `weft_accept${notify ? '_notify' : ''}${journal ? '_journal' : ''}`,
+  })),
+);
 
 /**
- * Commits an Event with its Run (and schedule cursor and audit). A dedupe hit writes nothing and
- * reports the original; only the unique index decides, so concurrent duplicates cannot both win
- * (the loser's insert waits for the winner's commit, then does nothing).
+ * Commits an Event with its Run (and schedule cursor, audit and the run's first progress). A
+ * dedupe hit writes nothing and reports the original; only the unique index decides, so
+ * concurrent duplicates cannot both win (the loser's insert waits for the winner's commit, then
+ * does nothing).
  */
 export async function acceptEvent(sql: Sql, input: AcceptEvent): Promise<AcceptEventResult> {
-  const { event, run, claim } = input;
+  const { event, run, claim, progress } = input;
   assertClaimable(input);
+  if (progress !== undefined && claim === undefined) {
+    throw new WeftError({ code: 'invalid_input', message: `run ${run.id}: progress needs a claim` });
+  }
+  // Checked before any write.
+  const journal = progress?.journal?.length ? journalValues(run.id, progress.journal) : undefined;
   // The event's arrival is "now" for the run: acceptEvent takes no separate clock reading.
   const now = event.receivedAt;
-  const statement = claim === undefined ? insertEventAndNotifySql : insertEventAndRunSql;
-  const inserted = await sql.get<{ id: string }>(statement, [
-    event.id,
-    event.flowName,
-    event.source,
-    event.dedupeKey,
-    toJson(event.payload),
-    now,
-    run.id,
-    run.flowVersionId,
-    claim === undefined ? 'queued' : 'running',
-    run.runAt,
-    claim?.owner ?? null,
-    claim === undefined ? null : now + claim.leaseMs,
-    run.concurrency ?? null,
-  ]);
+  // A run that already reached a new state is inserted in it, as saveProgress's UPDATE would
+  // leave it: updating the row right after inserting it would rewrite it and its indexes.
+  const change = progress?.run;
+  const leased = claim !== undefined && change?.releaseLease !== true;
+  const statement = insertEventAndRunSql[claim === undefined ? 1 : 0]![journal === undefined ? 0 : 1]!;
+  const inserted = await sql.get<{ id: string }>(
+    statement.text,
+    [
+      event.id,
+      event.flowName,
+      event.source,
+      event.dedupeKey,
+      toJson(event.payload),
+      now,
+      run.id,
+      run.flowVersionId,
+      change?.status ?? (claim === undefined ? 'queued' : 'running'),
+      change?.runAt ?? run.runAt,
+      leased ? claim.owner : null,
+      leased ? now + claim.leaseMs : null,
+      run.concurrency ?? null,
+      change?.output === undefined ? null : toJson(change.output),
+      toNullableJson(change?.error),
+      change === undefined || progress === undefined ? now : progress.now,
+      change?.finishedAt ?? null,
+      ...(journal ?? []),
+    ],
+    statement.name,
+  );
   if (inserted === undefined) {
     // A new statement, so a new snapshot: it sees the original even if it committed just now.
     const original = await sql.get<{ id: string; run_id: string | null }>(
@@ -94,11 +126,13 @@ export async function acceptEvent(sql: Sql, input: AcceptEvent): Promise<AcceptE
     }
     return { accepted: false, eventId: original.id, runId: original.run_id };
   }
+  if (progress !== undefined)
+    await writeNewRunProgress(sql, { runId: run.id, flowName: event.flowName, progress });
   if (input.scheduleTick !== undefined) {
     await advanceSchedule(sql, { ...input.scheduleTick, flowVersionId: run.flowVersionId });
   }
   if (input.audit !== undefined) await appendAudit(sql, input.audit);
-  return { accepted: true, eventId: event.id, runId: run.id };
+  return { accepted: true, eventId: event.id, runId: run.id, ...(progress ? { progressSaved: true } : {}) };
 }
 
 // Each branch walks its own index range in (run_at, id) order, locking as it goes and skipping

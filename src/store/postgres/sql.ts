@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { toWeftError, WeftError } from '../../contract/errors.js';
 
 /** What the queries bind: JSON goes in as text (cast with `::jsonb` in SQL), arrays as `text[]`. */
-export type SqlValue = string | number | boolean | null | readonly string[];
+export type SqlValue = string | number | boolean | null | readonly (string | null)[];
 
 /** Anything that runs a query: the pool (autocommit) or one client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
@@ -14,20 +14,40 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 export class Sql {
   constructor(private readonly target: Queryable) {}
 
-  async all<R extends pg.QueryResultRow>(text: string, values: readonly SqlValue[] = []): Promise<R[]> {
-    return (await this.target.query<R>(text, values as SqlValue[])).rows;
+  /**
+   * `name` makes it a prepared statement: parsed and planned once per connection, then only bound
+   * and executed. Only for a fixed `text` (one name, one text), on the hot paths.
+   */
+  async all<R extends pg.QueryResultRow>(
+    text: string,
+    values: readonly SqlValue[] = [],
+    name?: string,
+  ): Promise<R[]> {
+    return (await this.query<R>(text, values, name)).rows;
   }
 
   async get<R extends pg.QueryResultRow>(
     text: string,
     values: readonly SqlValue[] = [],
+    name?: string,
   ): Promise<R | undefined> {
-    return (await this.all<R>(text, values))[0];
+    return (await this.all<R>(text, values, name))[0];
   }
 
   /** Runs a statement; returns how many rows it touched. */
-  async run(text: string, values: readonly SqlValue[] = []): Promise<number> {
-    return (await this.target.query(text, values as SqlValue[])).rowCount ?? 0;
+  async run(text: string, values: readonly SqlValue[] = [], name?: string): Promise<number> {
+    return (await this.query(text, values, name)).rowCount ?? 0;
+  }
+
+  private query<R extends pg.QueryResultRow>(
+    text: string,
+    values: readonly SqlValue[],
+    name: string | undefined,
+  ): Promise<pg.QueryResult<R>> {
+    const params = values as SqlValue[];
+    return name === undefined
+      ? this.target.query<R>(text, params)
+      : this.target.query<R>({ name, text, values: params });
   }
 }
 
