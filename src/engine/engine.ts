@@ -20,6 +20,12 @@ export interface EngineDeps {
  * The front door of the engine: turns an inbound fact into a committed Event and Run. When this
  * process has a free worker slot the run is created already leased to it and starts at once, in
  * the same process, without a claim round-trip; otherwise it waits in the queue for any worker.
+ *
+ * When the caller waits for the flow's reply (a webhook with a `respond` step), the run's leading
+ * pure steps (map, branch, respond) are executed before the commit and written in the same
+ * transaction as the event and run. Nothing is acknowledged before that commit, and nothing but
+ * pure computation happens before it: the first write to another system, or a wait, runs only
+ * after it. A duplicate delivery discards the speculative work.
  */
 export class Engine implements Ingest {
   constructor(private readonly deps: EngineDeps) {}
