@@ -142,7 +142,10 @@ export function createErrorHandler(logger: Logger) {
     if (err instanceof WeftError && (err.code === 'unavailable' || err.code === 'timeout')) {
       // The database (or another dependency) is briefly away: a short line, not a stack per
       // request, and an answer that tells senders to come back rather than give up.
-      logger.warn({ method: c.req.method, path: c.req.path, code: err.code, reason: err.message }, 'request deferred');
+      logger.warn(
+        { method: c.req.method, path: c.req.path, code: err.code, reason: err.message },
+        'request deferred',
+      );
       c.header('Retry-After', String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000))));
       return errorResponse(c, { code: err.code, message: 'temporarily unavailable; retry shortly' });
     }

@@ -124,17 +124,30 @@ describe('error queue', () => {
     });
     h = await startHarness();
     await h.deploy(
-      actionFlow('chain', target.url, `  - id: second
+      actionFlow(
+        'chain',
+        target.url,
+        `  - id: second
     kind: action
     connector: http
-    request: { url: '${target.url}/second', body: 'steps.write.body' }`),
+    request: { url: '${target.url}/second', body: 'steps.write.body' }`,
+      ),
     );
-    const { runId } = await h.engine.ingest({ flowName: 'chain', source: 'manual', payload: payload({}), dedupeKey: null });
+    const { runId } = await h.engine.ingest({
+      flowName: 'chain',
+      source: 'manual',
+      payload: payload({}),
+      dedupeKey: null,
+    });
     await h.waitForRun(runId as string, ['failed']);
     const [first] = await h.store.listExceptions({ flowName: 'chain' });
     expect(first?.stepId).toBe('write');
     healthy = true;
-    await h.store.retryException({ id: first?.id as string, audit: audit('exception.retry'), now: Date.now() });
+    await h.store.retryException({
+      id: first?.id as string,
+      audit: audit('exception.retry'),
+      now: Date.now(),
+    });
     h.worker.wake();
     await h.waitForRun(runId as string, ['failed']);
     const byStep = Object.fromEntries(
