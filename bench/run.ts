@@ -446,7 +446,7 @@ async function main(args: string[]): Promise<number> {
     durationS: numberFlag(args, '--duration', 10),
     warmupS: numberFlag(args, '--warmup', 2),
     connections: numberFlag(args, '--connections', 50),
-    weftNodeOptions: stringFlag(args, '--weft-node-options')?.split(/\s+/).filter(Boolean) ?? [],
+    weftNodeOptions: stringFlag(args, '--weft-node-options')?.split(/\s+/).filter(Boolean) ?? shebangFlags(),
   };
   const only = args.includes('--baseline') ? 'baseline' : args.includes('--weft') ? 'weft' : 'both';
   const watchdog = setTimeout(() => {
@@ -506,3 +506,13 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/**
+ * The V8 flags `bin/weft.js` runs with when executed as `weft` (its shebang line), so the bench
+ * measures Weft as it is run, from one source of truth.
+ */
+function shebangFlags(): string[] {
+  const first = fs.readFileSync(weftBin, 'utf8').split('\n')[0] ?? '';
+  const match = /\bnode\s+(.*)$/.exec(first);
+  return match?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+}
