@@ -59,7 +59,7 @@ describe('weft doctor', () => {
   });
 });
 
-describe.skipIf(process.env.WEFT_SKIP_POSTGRES === '1')('weft doctor on PostgreSQL', () => {
+describe('weft doctor on PostgreSQL', () => {
   it('reports the server, pending migrations until migrated, and the clock', async () => {
     const server = await acquirePostgres(inject('weftPostgresUrl'));
     const databases = new TestDatabases(server.url, 'doctor');

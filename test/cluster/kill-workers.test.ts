@@ -25,7 +25,6 @@ const perSecond = 40;
 const kills = 6;
 const leaseMs = 1500;
 
-const skip = process.env.WEFT_SKIP_POSTGRES === '1';
 let server: PostgresServer | undefined;
 let databases: TestDatabases | undefined;
 let cluster: WeftCluster | undefined;
@@ -48,7 +47,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(skip)('cluster: SIGKILL workers under load', () => {
+describe('cluster: SIGKILL workers under load', () => {
   it('every acknowledged event has exactly one succeeded run and each write reached the target once', async () => {
     const databaseUrl = await databases!.create();
     pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });

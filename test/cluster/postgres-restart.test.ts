@@ -30,7 +30,6 @@ const perSecond = 40;
 // left leased by a cut connection are reclaimed meanwhile by claims that new events trigger.
 const pollMs = 10_000;
 
-const skip = process.env.WEFT_SKIP_POSTGRES === '1';
 let server: PostgresServer | undefined;
 let cluster: WeftCluster | undefined;
 let target: TargetServer | undefined;
@@ -50,7 +49,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(skip)('cluster: PostgreSQL restarts under load', () => {
+describe('cluster: PostgreSQL restarts under load', () => {
   it('processes reconnect by themselves and every acknowledged event runs exactly once', async () => {
     const databaseUrl = server!.url;
     // Our own idle connections would be cut too; the pool just opens new ones, errors ignored.

@@ -15,7 +15,6 @@ import { startTargetServer, type TargetServer } from '../support/target-server.j
  */
 const windowMs = 4_500;
 
-const skip = process.env.WEFT_SKIP_POSTGRES === '1';
 let server: PostgresServer | undefined;
 let databases: TestDatabases | undefined;
 let cluster: WeftCluster | undefined;
@@ -38,7 +37,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(skip)('cluster: schedules', () => {
+describe('cluster: schedules', () => {
   it('three processes with one every-second schedule make exactly one event per tick', async () => {
     const databaseUrl = await databases!.create();
     pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });

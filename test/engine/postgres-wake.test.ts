@@ -62,7 +62,7 @@ function countingClaims(store: Store): { store: Store; idle(): Promise<void>; cl
   };
 }
 
-describe.skipIf(process.env.WEFT_SKIP_POSTGRES === '1')('cluster wake-ups', () => {
+describe('cluster wake-ups', () => {
   beforeAll(async () => {
     server = await acquirePostgres(inject('weftPostgresUrl'));
     databases = new TestDatabases(server.url, 'engine_wake');

@@ -6,8 +6,7 @@ import { type PostgresServer, startPostgres } from './postgres.js';
  * fresh databases on it (`createDatabase`, ~50 ms) instead of each starting a server (~1 s).
  * Tests read its URL with `inject('weftPostgresUrl')` (see `postgresUrl()` in postgres.ts).
  *
- * With `WEFT_TEST_POSTGRES_URL` set, that server is used instead and none is started; with
- * `WEFT_SKIP_POSTGRES=1`, nothing is started and the PostgreSQL tests skip themselves.
+ * With `WEFT_TEST_POSTGRES_URL` set, that server is used instead and none is started.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.WEFT_TEST_POSTGRES_URL;
@@ -15,7 +14,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('weftPostgresUrl', external);
     return async () => {};
   }
-  if (process.env.WEFT_SKIP_POSTGRES === '1') return async () => {};
   const server: PostgresServer = await startPostgres();
   project.provide('weftPostgresUrl', server.url);
   return () => server.stop();

@@ -8,7 +8,7 @@ import { PostgresStore } from './postgres-store.js';
 /**
  * Cluster behaviour of the PostgreSQL store that one instance cannot show: notifications between
  * instances (as between processes), the LISTEN connection surviving its backend's death, and
- * limits shared by instances. `WEFT_SKIP_POSTGRES=1` skips the file.
+ * limits shared by instances.
  */
 
 let server: PostgresServer | undefined;
@@ -26,7 +26,7 @@ async function twoStores(): Promise<{ url: string; a: PostgresStore; b: Postgres
   return { url, a, b };
 }
 
-describe.skipIf(process.env.WEFT_SKIP_POSTGRES === '1')('PostgresStore in a cluster', () => {
+describe('PostgresStore in a cluster', () => {
   beforeAll(async () => {
     server = await acquirePostgres(inject('weftPostgresUrl'));
     databases = new TestDatabases(server.url, 'cluster_store');

@@ -11,7 +11,7 @@ import { PostgresStore } from './postgres-store.js';
 /**
  * The Store conformance suite and PostgreSQL-only behaviour (several processes on one database),
  * on a real server: the run's shared one (test/support/postgres-global-setup.ts) or one of this
- * file's own. Every test gets a fresh database. `WEFT_SKIP_POSTGRES=1` skips the file.
+ * file's own. Every test gets a fresh database.
  */
 
 let server: PostgresServer | undefined;
@@ -27,7 +27,7 @@ async function freshStore(options: { url?: string; poolSize?: number } = {}): Pr
   return store;
 }
 
-describe.skipIf(process.env.WEFT_SKIP_POSTGRES === '1')('PostgresStore', () => {
+describe('PostgresStore', () => {
   beforeAll(async () => {
     server = await acquirePostgres(inject('weftPostgresUrl'));
     databases = new TestDatabases(server.url, 'store');
