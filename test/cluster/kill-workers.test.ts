@@ -33,7 +33,6 @@ let pool: pg.Pool | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-cluster-kill-'));
 
 beforeAll(async () => {
-  if (skip) return;
   server = await acquirePostgres(inject('weftPostgresUrl'));
   databases = new TestDatabases(server.url, 'cluster_kill');
 });

@@ -37,7 +37,6 @@ let pool: pg.Pool | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-cluster-pgrestart-'));
 
 beforeAll(async () => {
-  if (skip) return;
   server = await startPostgres();
 });
 
