@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeOrdersFlow } from '../cluster/orders-workload.js';
 import { startTargetServer, type TargetServer } from '../support/target-server.js';
 import { freePort, startWeftProcess, type WeftProcess } from '../support/weft-process.js';
 
@@ -29,32 +30,7 @@ describe('kill -9 under load', () => {
     // Slow writes keep runs in flight when the kill lands.
     target.setBehaviour(() => ({ kind: 'ok' }));
     const flowsDir = path.join(tmp, 'flows');
-    fs.mkdirSync(flowsDir);
-    fs.writeFileSync(
-      path.join(flowsDir, 'orders.yaml'),
-      `
-name: orders
-trigger:
-  kind: webhook
-  path: orders
-  dedupe: { header: x-event-id }
-steps:
-  - id: order
-    kind: map
-    set:
-      ref: event.body.ref
-      total: event.body.qty * 10
-  - id: reserve
-    kind: action
-    connector: http
-    request: { url: '${target.url}/reservations', body: 'steps.order' }
-  - { id: settle, kind: wait, duration: 20ms }
-  - id: invoice
-    kind: action
-    connector: http
-    request: { url: '${target.url}/invoices', body: '{ "ref": steps.order.ref, "reservation": steps.reserve.body.id }' }
-`,
-    );
+    writeOrdersFlow(flowsDir, target.url);
     const dataDir = path.join(tmp, 'data');
     const port = await freePort();
     const start = () =>
