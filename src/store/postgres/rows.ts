@@ -1,27 +1,18 @@
-import type { SerializedError } from '../../contract/errors.js';
-import type { Flow } from '../../contract/flow.js';
-import type {
-  ActionRecord,
-  AuditEventRecord,
-  EventPayload,
-  EventRecord,
-  EventSource,
-  ExceptionRecord,
-  ExceptionStatus,
-  FlowRecord,
-  FlowVersionRecord,
-  JournalEntry,
-  RunRecord,
-  RunStatus,
-  ScheduleStateRecord,
-  StepStatus,
-  TokenRecord,
-} from '../records.js';
+import {
+  type ActionRowOf,
+  type EventRowOf,
+  type ExceptionRowOf,
+  type FlowVersionRowOf,
+  type JournalRowOf,
+  type RunRowOf,
+  recordMappers,
+} from '../record-mappers.js';
 import type { SqlValue } from './sql.js';
 
 /**
  * Rows as `pg` returns them from this schema (snake_case; BIGINT already a number, JSONB already
- * parsed) and their mapping to records. Casts from JSONB are the schema's promise, not a check.
+ * parsed); the mapping to records is in ../record-mappers.ts. Casts from JSONB are the schema's
+ * promise, not a check.
  */
 
 /** JSON text for a `$n::jsonb` parameter; `undefined` is stored as JSON null. */
@@ -35,246 +26,26 @@ export function toNullableJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
-export interface FlowVersionRow {
-  id: string;
-  flow_name: string;
-  version: number;
-  source_hash: string;
-  source: string;
-  definition: unknown;
-  created_at: number;
-  created_by: string;
-}
-
-export const toFlowVersion = (r: FlowVersionRow): FlowVersionRecord => ({
-  id: r.id,
-  flowName: r.flow_name,
-  version: r.version,
-  sourceHash: r.source_hash,
-  source: r.source,
-  definition: r.definition as Flow,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-});
-
-export interface FlowRow {
-  name: string;
-  current_version_id: string;
-  current_version: number;
-  trigger_kind: FlowRecord['triggerKind'];
-  created_at: number;
-  updated_at: number;
-}
-
-export const toFlow = (r: FlowRow): FlowRecord => ({
-  name: r.name,
-  currentVersionId: r.current_version_id,
-  currentVersion: r.current_version,
-  triggerKind: r.trigger_kind,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-export interface EventRow {
-  id: string;
-  flow_name: string;
-  source: EventSource;
-  dedupe_key: string | null;
-  payload: unknown;
-  received_at: number;
-}
-
-export const toEvent = (r: EventRow): EventRecord => ({
-  id: r.id,
-  flowName: r.flow_name,
-  source: r.source,
-  dedupeKey: r.dedupe_key,
-  payload: r.payload as EventPayload,
-  receivedAt: r.received_at,
-});
-
-export interface RunRow {
-  id: string;
-  event_id: string;
-  flow_name: string;
-  flow_version_id: string;
-  status: RunStatus;
-  run_at: number;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  output: unknown;
-  error: unknown;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-}
-
-export const toRun = (r: RunRow): RunRecord => ({
-  id: r.id,
-  eventId: r.event_id,
-  flowName: r.flow_name,
-  flowVersionId: r.flow_version_id,
-  status: r.status,
-  runAt: r.run_at,
-  leaseOwner: r.lease_owner,
-  leaseExpiresAt: r.lease_expires_at,
-  output: r.output,
-  error: r.error as SerializedError | null,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  finishedAt: r.finished_at,
-});
-
 /**
  * Journal columns to select: `pg` parses both SQL NULL and JSON null to `null`, so whether an edit
  * exists is asked of the database.
  */
 export const journalColumns = 'j.*, (j.edited_input IS NOT NULL) AS has_edited_input';
 
-export interface JournalRow {
-  run_id: string;
-  step_id: string;
-  status: StepStatus;
-  attempts: number;
-  input: unknown;
-  output: unknown;
-  error: unknown;
-  resume_at: number | null;
-  edited_input: unknown;
-  has_edited_input: boolean;
-  started_at: number;
-  finished_at: number | null;
-}
+/** Rows with JSON columns, as `pg` returns them (JSONB parsed); the rest are dialect-neutral. */
+export type FlowVersionRow = FlowVersionRowOf<unknown>;
+export type EventRow = EventRowOf<unknown>;
+export type RunRow = RunRowOf<unknown>;
+export type JournalRow = JournalRowOf<unknown> & { has_edited_input: boolean };
+export type ActionRow = ActionRowOf<unknown>;
+export type ExceptionRow = ExceptionRowOf<unknown>;
+export type { AuditRow, FlowRow, ScheduleStateRow, TokenRow } from '../record-mappers.js';
+export { toAuditEvent, toFlow, toScheduleState, toToken } from '../record-mappers.js';
 
-export const toJournalEntry = (r: JournalRow): JournalEntry => ({
-  runId: r.run_id,
-  stepId: r.step_id,
-  status: r.status,
-  attempts: r.attempts,
-  input: r.input,
-  output: r.output,
-  error: r.error as SerializedError | null,
-  resumeAt: r.resume_at,
-  // Absent unless an edit-and-retry set it; JSON null is a real edit.
-  ...(r.has_edited_input ? { editedInput: r.edited_input } : {}),
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-});
-
-export interface ActionRow {
-  idempotency_key: string;
-  run_id: string;
-  step_id: string;
-  item_key: string;
-  attempts: number;
-  status: ActionRecord['status'];
-  request: unknown;
-  response_status: number | null;
-  response: unknown;
-  first_attempt_at: number;
-  last_attempt_at: number;
-}
-
-export const toAction = (r: ActionRow): ActionRecord => ({
-  idempotencyKey: r.idempotency_key,
-  runId: r.run_id,
-  stepId: r.step_id,
-  itemKey: r.item_key,
-  attempts: r.attempts,
-  status: r.status,
-  request: r.request as ActionRecord['request'],
-  responseStatus: r.response_status,
-  response: r.response,
-  firstAttemptAt: r.first_attempt_at,
-  lastAttemptAt: r.last_attempt_at,
-});
-
-export interface ExceptionRow {
-  id: string;
-  run_id: string;
-  flow_name: string;
-  step_id: string;
-  status: ExceptionStatus;
-  error: unknown;
-  error_code: string;
-  input: unknown;
-  attempts: number;
-  retries: number;
-  created_at: number;
-  updated_at: number;
-  resolved_at: number | null;
-  resolved_by: string | null;
-  resolution: string | null;
-}
-
-export const toException = (r: ExceptionRow): ExceptionRecord => ({
-  id: r.id,
-  runId: r.run_id,
-  flowName: r.flow_name,
-  stepId: r.step_id,
-  status: r.status,
-  error: r.error as SerializedError,
-  input: r.input,
-  attempts: r.attempts,
-  retries: r.retries,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  resolvedAt: r.resolved_at,
-  resolvedBy: r.resolved_by,
-  resolution: r.resolution,
-});
-
-export interface ScheduleStateRow {
-  flow_name: string;
-  flow_version_id: string;
-  last_tick_at: number;
-}
-
-export const toScheduleState = (r: ScheduleStateRow): ScheduleStateRecord => ({
-  flowName: r.flow_name,
-  flowVersionId: r.flow_version_id,
-  lastTickAt: r.last_tick_at,
-});
-
-export interface TokenRow {
-  id: string;
-  name: string;
-  role: TokenRecord['role'];
-  token_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-export const toToken = (r: TokenRow): TokenRecord => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  tokenHash: r.token_hash,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
-
-export interface AuditRow {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  /** JSON text (see migrations.ts: the hash covers it as written). */
-  data: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-export const toAuditEvent = (r: AuditRow): AuditEventRecord => ({
-  seq: r.seq,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  data: r.data === null ? null : (JSON.parse(r.data) as unknown),
-  prevHash: r.prev_hash,
-  hash: r.hash,
+export const { toFlowVersion, toEvent, toRun, toJournalEntry, toAction, toException } = recordMappers({
+  // JSONB arrives parsed: the value is used as is.
+  json: <T>(value: unknown): T => value as T,
+  hasEditedInput: (r: JournalRow) => r.has_edited_input,
 });
 
 /** A LIMIT parameter: a non-negative integer, or null for "no limit" (`LIMIT NULL` is `LIMIT ALL`). */
