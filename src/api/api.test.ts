@@ -82,6 +82,7 @@ describe('openapi', () => {
         '/api/exceptions/{id}/resolve',
         '/api/exceptions/retry',
         '/api/tokens',
+        '/api/tokens/{id}',
         '/api/audit',
         '/hooks/{path}',
       ]),
@@ -327,5 +328,72 @@ describe('tokens and audit', () => {
     expect(events).toContainEqual(expect.objectContaining({ action: 'token.create', actor: 'admin-token' }));
     expect((await h.call('/api/tokens', { body: { name: 'bad name!', role: 'viewer' } })).status).toBe(400);
     expect((await h.call('/api/tokens', { body: { name: 'x', role: 'root' } })).status).toBe(400);
+  });
+
+  test('lists tokens without hashes or plaintexts; admin only', async () => {
+    h = await createHarness();
+    const created = (await bodyOf(
+      await h.call('/api/tokens', { body: { name: 'ci', role: 'operator' } }),
+    )) as {
+      id: string;
+      token: string;
+    };
+    const res = await h.call('/api/tokens');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(created.token);
+    for (const t of Object.values(h.tokens)) expect(text).not.toContain(t);
+    expect(text).not.toMatch(/hash/i);
+    const { tokens } = JSON.parse(text) as {
+      tokens: { id: string; name: string; revokedAt: number | null }[];
+    };
+    // Created in the same millisecond as the harness tokens: find it by id, not by position.
+    expect(tokens.find((t) => t.id === created.id)).toEqual({
+      id: created.id,
+      name: 'ci',
+      role: 'operator',
+      createdAt: h.clock.now(),
+      revokedAt: null,
+    });
+    expect(tokens.map((t) => t.name).sort()).toEqual(['admin-token', 'ci', 'operator-token', 'viewer-token']);
+    expect((await h.call('/api/tokens', { as: 'operator' })).status).toBe(403);
+    expect((await h.call(`/api/tokens/${created.id}`, { method: 'DELETE', as: 'operator' })).status).toBe(
+      403,
+    );
+  });
+
+  test('a duplicate live name is a 409', async () => {
+    h = await createHarness();
+    const res = await h.call('/api/tokens', { body: { name: 'viewer-token', role: 'viewer' } });
+    expect(res.status).toBe(409);
+    expect(await bodyOf(res)).toMatchObject({ error: { code: 'conflict' } });
+  });
+
+  test('revocation takes effect at once despite the auth cache, and is audited', async () => {
+    h = await createHarness();
+    // Warm the cache with the viewer token.
+    expect((await h.call('/api/runs', { as: 'viewer' })).status).toBe(200);
+    const viewer = (
+      (await bodyOf(await h.call('/api/tokens'))) as { tokens: { id: string; name: string }[] }
+    ).tokens.find((t) => t.name === 'viewer-token');
+    const res = await h.call(`/api/tokens/${viewer?.id}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await bodyOf(res)).toMatchObject({
+      id: viewer?.id,
+      name: 'viewer-token',
+      revokedAt: h.clock.now(),
+    });
+    const denied = await h.call('/api/runs', { as: 'viewer' });
+    expect(denied.status).toBe(401);
+    expect(await bodyOf(denied)).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(await auditActions(h)).toContainEqual(
+      expect.objectContaining({ action: 'token.revoke', actor: 'admin-token', target: viewer?.id }),
+    );
+    // Twice: conflict; unknown: not found. The name is free again.
+    expect((await h.call(`/api/tokens/${viewer?.id}`, { method: 'DELETE' })).status).toBe(409);
+    expect((await h.call('/api/tokens/tok_nope', { method: 'DELETE' })).status).toBe(404);
+    expect((await h.call('/api/tokens', { body: { name: 'viewer-token', role: 'viewer' } })).status).toBe(
+      201,
+    );
   });
 });

@@ -52,7 +52,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
 
-  app.use('/api/*', createAuthMiddleware({ store: deps.store, clock: deps.clock }));
+  const auth = createAuthMiddleware({ store: deps.store, clock: deps.clock });
+  app.use('/api/*', auth);
   app.use(
     '/api/*',
     bodyLimit({
@@ -69,7 +70,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerRunRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerExceptionRoutes(app, deps);
-  registerTokenRoutes(app, deps);
+  registerTokenRoutes(app, deps, (tokenId) => auth.forget(tokenId));
   registerWebhookRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {

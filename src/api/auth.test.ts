@@ -126,4 +126,45 @@ describe('ensureBootstrapToken', () => {
     expect(await store.countTokens()).toBe(1);
     await store.close();
   });
+
+  test('a changed WEFT_ADMIN_TOKEN revokes the old bootstrap token; the old value stays revoked', async () => {
+    const store = SqliteStore.open({ path: ':memory:' });
+    await store.migrate();
+    expect(await ensureBootstrapToken({ store, clock, adminToken: 'first-secret-value-1' })).toEqual({
+      created: true,
+    });
+    expect(await ensureBootstrapToken({ store, clock, adminToken: 'second-secret-value-2' })).toEqual({
+      created: true,
+    });
+    expect((await store.findTokenByHash(hashToken('first-secret-value-1')))?.revokedAt).toBe(1_000);
+    expect(await store.findTokenByHash(hashToken('second-secret-value-2'))).toMatchObject({
+      name: 'bootstrap-admin',
+      revokedAt: null,
+    });
+    // A process still configured with the old value does not bring it back.
+    expect(await ensureBootstrapToken({ store, clock, adminToken: 'first-secret-value-1' })).toEqual({
+      created: false,
+    });
+    expect((await store.listAudit({ limit: 10 })).map((e) => e.action)).toEqual([
+      'token.create',
+      'token.revoke',
+      'token.create',
+    ]);
+    await store.close();
+  });
+
+  test('processes booting at once with a new WEFT_ADMIN_TOKEN all succeed; one token results', async () => {
+    const store = SqliteStore.open({ path: ':memory:' });
+    await store.migrate();
+    await ensureBootstrapToken({ store, clock, adminToken: 'old-secret-value-0' });
+    const adminToken = 'new-secret-value-99';
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => ensureBootstrapToken({ store, clock, adminToken })),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const live = (await store.listTokens()).filter((t) => t.revokedAt === null);
+    expect(live).toHaveLength(1);
+    expect(live[0]?.tokenHash).toBe(hashToken(adminToken));
+    await store.close();
+  });
 });

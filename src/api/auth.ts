@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Clock } from '../contract/clock.js';
+import { WeftError } from '../contract/errors.js';
 import { newId } from '../contract/ids.js';
 import type { Store } from '../store/port.js';
 import type { TokenRecord } from '../store/records.js';
@@ -47,6 +48,12 @@ export function requiredRole(method: string, path: string): Role {
 /** Paths under `/api` that need no token. */
 const publicPaths = new Set(['/api/openapi.json']);
 
+/** The middleware, plus a way to drop a revoked token from its cache. */
+export type AuthMiddleware = MiddlewareHandler<ApiEnv> & {
+  /** Forgets the cached principal of this token id, so its next request reaches the store. */
+  forget(tokenId: string): void;
+};
+
 export interface AuthOptions {
   store: Store;
   clock: Clock;
@@ -61,9 +68,10 @@ export interface AuthOptions {
  * against {@link requiredRole}, and sets `c.var.principal`.
  *
  * Only hits are cached: an unknown token always reaches the store, so a token created a moment
- * ago works at once, while a revoked one may keep working for up to `cacheMs`.
+ * ago works at once. A token revoked through this process stops at once ({@link AuthMiddleware.forget});
+ * one revoked through another process may keep working here for up to `cacheMs`.
  */
-export function createAuthMiddleware(opts: AuthOptions): MiddlewareHandler<ApiEnv> {
+export function createAuthMiddleware(opts: AuthOptions): AuthMiddleware {
   const cacheMs = opts.cacheMs ?? 5_000;
   const maxCached = opts.maxCached ?? 1_000;
   const cache = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -81,7 +89,7 @@ export function createAuthMiddleware(opts: AuthOptions): MiddlewareHandler<ApiEn
     return principal;
   }
 
-  return async function authenticate(c, next) {
+  const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
     if (publicPaths.has(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer[ \t]+([^\s]{1,512})[ \t]*$/i.exec(header);
@@ -104,6 +112,12 @@ export function createAuthMiddleware(opts: AuthOptions): MiddlewareHandler<ApiEn
     c.set('principal', principal);
     return next();
   };
+
+  return Object.assign(authenticate, {
+    forget(tokenId: string): void {
+      for (const [hash, entry] of cache) if (entry.principal.tokenId === tokenId) cache.delete(hash);
+    },
+  });
 }
 
 /** Creates a token row and its audit event; returns the plaintext once. */
@@ -138,13 +152,23 @@ export async function issueToken(opts: {
   return { record, token };
 }
 
+/** The name of the token {@link ensureBootstrapToken} creates. */
+export const bootstrapTokenName = 'bootstrap-admin';
+
 /**
  * Makes sure someone can log in after a fresh start.
  *
  * - With `adminToken` (WEFT_ADMIN_TOKEN): a token with that hash exists afterwards, named
- *   `bootstrap-admin`. The plaintext is never returned: the operator already has it.
+ *   `bootstrap-admin`. The plaintext is never returned: the operator already has it. When the
+ *   variable changed since the last start, the live `bootstrap-admin` token of the old value is
+ *   revoked first (rotation; token names are unique among live tokens). A revoked WEFT_ADMIN_TOKEN
+ *   stays revoked: set a new value to get back in.
  * - Without it, and with no tokens at all: a new admin token is generated and returned, so
  *   `weft start` can print it once.
+ *
+ * Several processes booting at once may race: a loser of the WEFT_ADMIN_TOKEN path sees the
+ * winner's token and reports `created: false`; on the generated path the loser's insert fails with
+ * `conflict` and the caller asks again (see `bootstrap` in main.ts).
  *
  * @example
  * const { token } = await ensureBootstrapToken({ store, adminToken: config.adminToken, clock });
@@ -157,21 +181,47 @@ export async function ensureBootstrapToken(opts: {
 }): Promise<{ token?: string; created: boolean }> {
   const now = opts.clock.now();
   if (opts.adminToken !== undefined) {
-    if (await opts.store.findTokenByHash(hashToken(opts.adminToken))) return { created: false };
-    await issueToken({
-      store: opts.store,
-      name: 'bootstrap-admin',
-      role: 'admin',
-      actor: 'system',
-      now,
-      plaintext: opts.adminToken,
-    });
-    return { created: true };
+    const tokenHash = hashToken(opts.adminToken);
+    if (await opts.store.findTokenByHash(tokenHash)) return { created: false };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stale = (await opts.store.listTokens()).filter(
+          (t) => t.name === bootstrapTokenName && t.revokedAt === null,
+        );
+        for (const old of stale) {
+          await opts.store.revokeToken({
+            id: old.id,
+            now,
+            audit: {
+              actor: 'system',
+              action: 'token.revoke',
+              target: old.id,
+              data: { name: old.name, reason: 'WEFT_ADMIN_TOKEN changed' },
+              at: now,
+            },
+          });
+        }
+        await issueToken({
+          store: opts.store,
+          name: bootstrapTokenName,
+          role: 'admin',
+          actor: 'system',
+          now,
+          plaintext: opts.adminToken,
+        });
+        return { created: true };
+      } catch (err) {
+        // Another process is rotating too: it revoked the old token or stored this one first.
+        if (!(err instanceof WeftError && err.code === 'conflict')) throw err;
+        if (await opts.store.findTokenByHash(tokenHash)) return { created: false };
+        if (attempt >= 3) throw err;
+      }
+    }
   }
   if ((await opts.store.countTokens()) > 0) return { created: false };
   const { token } = await issueToken({
     store: opts.store,
-    name: 'bootstrap-admin',
+    name: bootstrapTokenName,
     role: 'admin',
     actor: 'system',
     now,

@@ -37,7 +37,12 @@ function detailLines(details: NonNullable<ErrorReply['error']>['details']): stri
  */
 export async function callApi<T>(
   remote: Remote,
-  req: { method: 'GET' | 'POST'; path: string; query?: Record<string, string | undefined>; body?: unknown },
+  req: {
+    method: 'GET' | 'POST' | 'DELETE';
+    path: string;
+    query?: Record<string, string | undefined>;
+    body?: unknown;
+  },
 ): Promise<T> {
   const url = new URL(req.path, remote.url.endsWith('/') ? remote.url : `${remote.url}/`);
   for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);

@@ -146,6 +146,31 @@ describe('remote commands', () => {
     expect(all).toMatchObject({ code: 0, out: 'retried 0 exception(s)\n' });
   });
 
+  test('tokens create prints the token once; list and revoke', async () => {
+    const created = await weft(['tokens', 'create', 'cli-made', '--role', 'viewer'], env);
+    expect(created.code).toBe(0);
+    const token = created.out.trim();
+    expect(token).toMatch(/^weft_[A-Za-z0-9_-]{43}$/);
+    expect(created.err).toContain('shown only now');
+    const list = await weft(['tokens', 'list'], env);
+    expect(list.code).toBe(0);
+    expect(list.out).toContain('cli-made');
+    expect(list.out).not.toContain(token);
+    const listed = JSON.parse((await weft(['--json', 'tokens', 'list'], env)).out) as {
+      tokens: { id: string; name: string }[];
+    };
+    const id = listed.tokens.find((t) => t.name === 'cli-made')?.id ?? '';
+    expect((await weft(['runs', 'list'], { ...env, WEFT_TOKEN: token })).code).toBe(0);
+    const revoked = await weft(['tokens', 'revoke', id], env);
+    expect(revoked).toMatchObject({ code: 0, out: `revoked ${id} 'cli-made'\n` });
+    const refused = await weft(['runs', 'list'], { ...env, WEFT_TOKEN: token });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('revoked');
+    const again = await weft(['tokens', 'revoke', id], env);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('already revoked');
+  });
+
   test('bad --data JSON is caught before any request', async () => {
     const r = await weft(['events', 'send', 'manual-flow', '--data', '{nope'], env);
     expect(r.code).toBe(1);

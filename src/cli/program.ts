@@ -16,6 +16,7 @@ import { CliError, type CliIo } from './io.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerRunCommands } from './runs.js';
 import { registerServeCommand, registerStartCommand, registerWorkCommand } from './start.js';
+import { registerTokenCommands } from './tokens.js';
 
 /** The process's own io. */
 export const processIo: CliIo = {
@@ -44,6 +45,7 @@ export function createProgram(io: CliIo): Command {
   registerEventCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerExceptionCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   // Subcommands report usage errors through the same writers, and never call process.exit.
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

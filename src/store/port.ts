@@ -112,8 +112,19 @@ export interface Store {
   takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }>;
 
   // Auth and audit
+  /**
+   * Stores a token. WeftError `conflict` when its id or hash exists, or when a token that is not
+   * revoked already has its name (the name is the audit actor, so live names are unique).
+   */
   createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
+  /** Every token, revoked ones too, newest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /**
+   * Sets `revokedAt` to `now` and writes the audit entry in the same transaction; returns the
+   * revoked token. WeftError `not_found` for an unknown id, `conflict` if already revoked.
+   */
+  revokeToken(input: { id: string; audit: AuditInput; now: number }): Promise<TokenRecord>;
   countTokens(): Promise<number>;
   listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]>;
 }

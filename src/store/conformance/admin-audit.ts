@@ -82,6 +82,79 @@ export function adminAndAudit(ctx: StoreContext): void {
       );
       expect(await ctx.store.listAudit({ limit: 10 })).toHaveLength(1);
     });
+
+    const tokenRecord = (id: string, name: string, at: number): TokenRecord => ({
+      id,
+      name,
+      role: 'viewer',
+      tokenHash: sha256(`plain-${id}`),
+      createdAt: at,
+      revokedAt: null,
+    });
+
+    it('lists tokens newest first, revoked ones too', async () => {
+      expect(await ctx.store.listTokens()).toEqual([]);
+      const a = tokenRecord(newId('tok', T0), 'a', T0);
+      const b = tokenRecord(newId('tok', T0 + 1), 'b', T0 + 1);
+      await ctx.store.createToken({ token: a, audit: auditInput('token.create', T0) });
+      await ctx.store.createToken({ token: b, audit: auditInput('token.create', T0 + 1) });
+      await ctx.store.revokeToken({ id: a.id, audit: auditInput('token.revoke', T0 + 2), now: T0 + 2 });
+      expect(await ctx.store.listTokens()).toEqual([b, { ...a, revokedAt: T0 + 2 }]);
+    });
+
+    it('revokes a token once, with an audit entry in the same transaction', async () => {
+      const t = tokenRecord(newId('tok', T0), 'ci', T0);
+      await ctx.store.createToken({ token: t, audit: auditInput('token.create', T0) });
+      const revoked = await ctx.store.revokeToken({
+        id: t.id,
+        audit: auditInput('token.revoke', T0 + 5, { name: 'ci' }),
+        now: T0 + 5,
+      });
+      expect(revoked).toEqual({ ...t, revokedAt: T0 + 5 });
+      expect(await ctx.store.findTokenByHash(t.tokenHash)).toEqual(revoked);
+      const audit = await ctx.store.listAudit({ limit: 10 });
+      expect(audit.map((e) => [e.action, e.at, e.data])).toEqual([
+        ['token.create', T0, null],
+        ['token.revoke', T0 + 5, { name: 'ci' }],
+      ]);
+      expect(verifyAuditChain(audit)).toEqual({ ok: true });
+      // Already revoked, or unknown: nothing changes and nothing is audited.
+      await expectWeftError(
+        ctx.store.revokeToken({ id: t.id, audit: auditInput('token.revoke', T0 + 6), now: T0 + 6 }),
+        'conflict',
+      );
+      await expectWeftError(
+        ctx.store.revokeToken({ id: 'tok_missing', audit: auditInput('token.revoke', T0 + 6), now: T0 + 6 }),
+        'not_found',
+      );
+      expect((await ctx.store.findTokenByHash(t.tokenHash))?.revokedAt).toBe(T0 + 5);
+      expect(await ctx.store.listAudit({ limit: 10 })).toHaveLength(2);
+    });
+
+    it('keeps live token names unique; a revoked name may be used again', async () => {
+      const first = tokenRecord(newId('tok', T0), 'deployer', T0);
+      await ctx.store.createToken({ token: first, audit: auditInput('token.create', T0) });
+      const second = tokenRecord(newId('tok', T0 + 1), 'deployer', T0 + 1);
+      await expectWeftError(
+        ctx.store.createToken({ token: second, audit: auditInput('token.create', T0 + 1) }),
+        'conflict',
+      );
+      expect(await ctx.store.findTokenByHash(second.tokenHash)).toBeNull();
+      expect(await ctx.store.listAudit({ limit: 10 })).toHaveLength(1);
+      // Other names are unaffected.
+      const other = tokenRecord(newId('tok', T0 + 1), 'other', T0 + 1);
+      await ctx.store.createToken({ token: other, audit: auditInput('token.create', T0 + 1) });
+
+      await ctx.store.revokeToken({ id: first.id, audit: auditInput('token.revoke', T0 + 2), now: T0 + 2 });
+      await ctx.store.createToken({ token: second, audit: auditInput('token.create', T0 + 3) });
+      expect(await ctx.store.findTokenByHash(second.tokenHash)).toEqual(second);
+      const third = tokenRecord(newId('tok', T0 + 4), 'deployer', T0 + 4);
+      await expectWeftError(
+        ctx.store.createToken({ token: third, audit: auditInput('token.create', T0 + 4) }),
+        'conflict',
+      );
+      expect((await ctx.store.listTokens()).filter((t) => t.name === 'deployer')).toHaveLength(2);
+    });
   });
 
   describe('audit', () => {

@@ -248,6 +248,14 @@ export class PostgresStore implements Store {
     return this.db.read((sql) => admin.findTokenByHash(sql, tokenHash));
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.db.read((sql) => admin.listTokens(sql));
+  }
+
+  async revokeToken(input: { id: string; audit: AuditInput; now: number }): Promise<TokenRecord> {
+    return this.db.write((sql) => admin.revokeToken(sql, input));
+  }
+
   async countTokens(): Promise<number> {
     return this.db.read((sql) => admin.countTokens(sql));
   }

@@ -1,3 +1,4 @@
+import { WeftError } from '../../contract/errors.js';
 import type { AuditInput } from '../port.js';
 import type { ScheduleStateRecord, TokenRecord } from '../records.js';
 import { appendAudit } from './queries-audit.js';
@@ -46,8 +47,25 @@ export async function advanceSchedule(
   );
 }
 
+/**
+ * The name check gives a clear message; two concurrent creators of one name both pass it, and the
+ * `tokens_live_name` unique index then fails the second insert with `conflict` as well.
+ */
 export async function createToken(sql: Sql, input: { token: TokenRecord; audit: AuditInput }): Promise<void> {
   const t = input.token;
+  if (t.revokedAt === null) {
+    const live = await sql.get<{ id: string }>(
+      'SELECT id FROM tokens WHERE name = $1 AND revoked_at IS NULL',
+      [t.name],
+    );
+    if (live !== undefined) {
+      throw new WeftError({
+        code: 'conflict',
+        message: `a token named '${t.name}' already exists; revoke it first or pick another name`,
+        details: { name: t.name, tokenId: live.id },
+      });
+    }
+  }
   await sql.run(
     `INSERT INTO tokens (id, name, role, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
     [t.id, t.name, t.role, t.tokenHash, t.createdAt, t.revokedAt],
@@ -63,4 +81,23 @@ export async function findTokenByHash(sql: Sql, tokenHash: string): Promise<Toke
 
 export async function countTokens(sql: Sql): Promise<number> {
   return (await sql.get<{ n: number }>('SELECT count(*) AS n FROM tokens'))?.n ?? 0;
+}
+
+export async function listTokens(sql: Sql): Promise<TokenRecord[]> {
+  return (await sql.all<TokenRow>('SELECT * FROM tokens ORDER BY id DESC')).map(toToken);
+}
+
+/** The row lock makes concurrent revocations of one token queue: the second one sees it revoked. */
+export async function revokeToken(
+  sql: Sql,
+  input: { id: string; audit: AuditInput; now: number },
+): Promise<TokenRecord> {
+  const row = await sql.get<TokenRow>('SELECT * FROM tokens WHERE id = $1 FOR UPDATE', [input.id]);
+  if (row === undefined) throw new WeftError({ code: 'not_found', message: `no token ${input.id}` });
+  if (row.revoked_at !== null) {
+    throw new WeftError({ code: 'conflict', message: `token ${input.id} is already revoked` });
+  }
+  await sql.run('UPDATE tokens SET revoked_at = $2 WHERE id = $1', [input.id, input.now]);
+  await appendAudit(sql, input.audit);
+  return toToken({ ...row, revoked_at: input.now });
 }

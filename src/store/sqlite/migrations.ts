@@ -173,8 +173,24 @@ CREATE TABLE rate_limits (
 );
 `;
 
+/**
+ * Token names are unique among live (not revoked) tokens: the name is the audit actor. Tokens
+ * that already share a live name keep working, but every one except the oldest is renamed to
+ * `<name>-<id>` first, so the audit log can tell them apart from now on.
+ */
+const tokenNames = `
+UPDATE tokens SET name = name || '-' || id
+WHERE revoked_at IS NULL
+  AND EXISTS (
+    SELECT 1 FROM tokens older
+    WHERE older.name = tokens.name AND older.revoked_at IS NULL AND older.id < tokens.id
+  );
+CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
+`;
+
 /** Every migration, oldest first. */
 export const migrations: readonly Migration[] = [
   { version: 1, id: '001_init', sql: init },
   { version: 2, id: '002_limits', sql: limits },
+  { version: 3, id: '003_token_names', sql: tokenNames },
 ];

@@ -1,3 +1,4 @@
+import { WeftError } from '../../contract/errors.js';
 import type { AuditInput } from '../port.js';
 import type { ScheduleStateRecord, TokenRecord } from '../records.js';
 import type { Sql } from './connection.js';
@@ -45,6 +46,7 @@ export function advanceSchedule(
 
 export function createToken(sql: Sql, input: { token: TokenRecord; audit: AuditInput }): void {
   const t = input.token;
+  if (t.revokedAt === null) assertNameFree(sql, t.name);
   sql.run(
     `INSERT INTO tokens (id, name, role, token_hash, created_at, revoked_at)
      VALUES (@id, @name, @role, @tokenHash, @createdAt, @revokedAt)`,
@@ -68,4 +70,33 @@ export function findTokenByHash(sql: Sql, tokenHash: string): TokenRecord | null
 
 export function countTokens(sql: Sql): number {
   return sql.get<{ n: number }>('SELECT count(*) AS n FROM tokens')?.n ?? 0;
+}
+
+/** Live token names are unique (the `tokens_live_name` index backs this up). */
+function assertNameFree(sql: Sql, name: string): void {
+  const live = sql.get<{ id: string }>('SELECT id FROM tokens WHERE name = @name AND revoked_at IS NULL', {
+    name,
+  });
+  if (live !== undefined) {
+    throw new WeftError({
+      code: 'conflict',
+      message: `a token named '${name}' already exists; revoke it first or pick another name`,
+      details: { name, tokenId: live.id },
+    });
+  }
+}
+
+export function listTokens(sql: Sql): TokenRecord[] {
+  return sql.all<TokenRow>('SELECT * FROM tokens ORDER BY id DESC').map(toToken);
+}
+
+export function revokeToken(sql: Sql, input: { id: string; audit: AuditInput; now: number }): TokenRecord {
+  const row = sql.get<TokenRow>('SELECT * FROM tokens WHERE id = @id', { id: input.id });
+  if (row === undefined) throw new WeftError({ code: 'not_found', message: `no token ${input.id}` });
+  if (row.revoked_at !== null) {
+    throw new WeftError({ code: 'conflict', message: `token ${input.id} is already revoked` });
+  }
+  sql.run('UPDATE tokens SET revoked_at = @now WHERE id = @id', { id: input.id, now: input.now });
+  appendAudit(sql, input.audit);
+  return toToken({ ...row, revoked_at: input.now });
 }

@@ -241,6 +241,14 @@ export class SqliteStore implements Store {
     return this.conn.read(() => admin.findTokenByHash(this.conn.sql, tokenHash));
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.conn.read(() => admin.listTokens(this.conn.sql));
+  }
+
+  async revokeToken(input: { id: string; audit: AuditInput; now: number }): Promise<TokenRecord> {
+    return this.conn.write(() => admin.revokeToken(this.conn.sql, input));
+  }
+
   async countTokens(): Promise<number> {
     return this.conn.read(() => admin.countTokens(this.conn.sql));
   }
