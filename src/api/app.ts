@@ -29,6 +29,20 @@ const health = createRoute({
   responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
 });
 
+const ready = createRoute({
+  method: 'get',
+  path: '/health/ready',
+  tags: ['health'],
+  summary: 'Readiness: the database answers within 2 s (no token needed)',
+  responses: {
+    200: json(z.object({ status: z.literal('ready') }), 'Ready to accept events'),
+    503: json(z.object({ status: z.literal('unavailable') }), 'The database does not answer'),
+  },
+});
+
+/** How long a readiness probe waits for the database. */
+const readyTimeoutMs = 2_000;
+
 /**
  * Builds the API app. It holds no state of its own besides the token cache, so tests build one
  * per case and call `app.request()` without a socket.
@@ -51,6 +65,20 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
+  // A load balancer should stop sending webhooks to a process whose database is away: they would
+  // only get 503s. Liveness (above) stays independent of the database, so nothing restarts it.
+  app.openapi(ready, async (c) => {
+    const probe = deps.store.countTokens().then(
+      () => true,
+      () => false,
+    );
+    const timeout = new Promise<boolean>((resolve) =>
+      setTimeout(() => resolve(false), readyTimeoutMs).unref(),
+    );
+    return (await Promise.race([probe, timeout]))
+      ? c.json({ status: 'ready' as const }, 200)
+      : c.json({ status: 'unavailable' as const }, 503);
+  });
 
   const auth = createAuthMiddleware({ store: deps.store, clock: deps.clock });
   app.use('/api/*', auth);

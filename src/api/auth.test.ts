@@ -80,6 +80,17 @@ describe('bearer auth', () => {
     expect((await h.app.request('/api/openapi.json')).status).toBe(200);
     expect(await bodyOf(await h.app.request('/health'))).toEqual({ status: 'ok' });
   });
+
+  test('/health/ready says whether the database answers', async () => {
+    h = await createHarness();
+    const ok = await h.app.request('/health/ready');
+    expect([ok.status, await bodyOf(ok)]).toEqual([200, { status: 'ready' }]);
+    await h.store.close();
+    const down = await h.app.request('/health/ready');
+    expect([down.status, await bodyOf(down)]).toEqual([503, { status: 'unavailable' }]);
+    // Liveness does not depend on the database: a load balancer drains, nothing restarts.
+    expect((await h.app.request('/health')).status).toBe(200);
+  });
 });
 
 describe('requiredRole', () => {
