@@ -169,23 +169,18 @@ steps:
     connector: http
     request: { url: '${target.url}/second', body: 'steps.first.body' }
 `);
-    const { runId } = await h.engine.ingest({
-      flowName: 'two-writes',
-      source: 'manual',
-      payload: payload({ n: 1 }),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['waiting']);
+    const runId = await h.send('two-writes', { n: 1 });
+    await h.waitForRun(runId, ['waiting']);
     // The first worker goes away while the run waits; a fresh one picks it up when the timer is due.
     await h.worker.stop(1_000);
     h.startWorker();
-    await h.waitForRun(runId as string, ['succeeded']);
+    await h.waitForRun(runId, ['succeeded']);
     const paths = target.requests.map((r) => r.path);
     expect(paths).toEqual(['/first', '/second']);
     expect(target.requests[0]?.idempotencyKey).toBe(`${runId}:first`);
-    const journal = await h.store.getJournal(runId as string);
+    const journal = await h.store.getJournal(runId);
     expect(journal.find((e) => e.stepId === 'first')?.attempts).toBe(1);
-    const ledger = await h.store.listActions(runId as string);
+    const ledger = await h.store.listActions(runId);
     expect(ledger.map((a) => [a.stepId, a.status, a.responseStatus]).sort()).toEqual([
       ['first', 'succeeded', 201],
       ['second', 'succeeded', 201],
@@ -202,15 +197,10 @@ steps:
   - { id: label, kind: map, expression: '"${label}"' }
 `;
     await h.deploy(flow('v1'));
-    const { runId } = await h.engine.ingest({
-      flowName: 'versioned',
-      source: 'manual',
-      payload: payload(null),
-      dedupeKey: null,
-    });
+    const runId = await h.send('versioned', null);
     await h.deploy(flow('v2'));
-    await h.waitForRun(runId as string, ['succeeded']);
-    const run = await h.store.getRun(runId as string);
+    await h.waitForRun(runId, ['succeeded']);
+    const run = await h.store.getRun(runId);
     expect(run?.output).toBe('v1');
     const fresh = await h.engine.ingest({
       flowName: 'versioned',
@@ -237,13 +227,8 @@ steps:
   - { id: ok, kind: map, expression: '1' }
   - { id: secret, kind: map, expression: '2' }
 `);
-    const { runId } = await h.engine.ingest({
-      flowName: 'guarded',
-      source: 'manual',
-      payload: payload(null),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['failed']);
+    const runId = await h.send('guarded', null);
+    await h.waitForRun(runId, ['failed']);
     const [exception] = await h.store.listExceptions({ flowName: 'guarded' });
     expect(exception?.stepId).toBe('secret');
     expect(exception?.error.code).toBe('policy_denied');

@@ -10,7 +10,6 @@ afterEach(async () => {
   await target?.close();
 });
 
-const payload = (body: unknown) => ({ body, headers: {}, query: {} });
 const audit = (action: string): AuditInput => ({ actor: 'test', action, target: 'x', at: Date.now() });
 
 function actionFlow(name: string, url: string, extra = '') {
@@ -32,13 +31,8 @@ describe('retries', () => {
     target.setBehaviour((_req, attempt) => (attempt < 3 ? { kind: 'status', status: 503 } : { kind: 'ok' }));
     h = await startHarness();
     await h.deploy(actionFlow('flaky', target.url));
-    const { runId } = await h.engine.ingest({
-      flowName: 'flaky',
-      source: 'manual',
-      payload: payload({ a: 1 }),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['succeeded']);
+    const runId = await h.send('flaky', { a: 1 });
+    await h.waitForRun(runId, ['succeeded']);
     expect(target.requests).toHaveLength(3);
     expect(new Set(target.requests.map((r) => r.idempotencyKey))).toEqual(new Set([`${runId}:write`]));
     expect([...target.effects.values()]).toEqual([1]);
@@ -52,13 +46,8 @@ describe('retries', () => {
     h = await startHarness();
     await h.deploy(actionFlow('throttled', target.url));
     const started = Date.now();
-    const { runId } = await h.engine.ingest({
-      flowName: 'throttled',
-      source: 'manual',
-      payload: payload({}),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['succeeded']);
+    const runId = await h.send('throttled', {});
+    await h.waitForRun(runId, ['succeeded']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(target.requests).toHaveLength(2);
   });
@@ -70,14 +59,9 @@ describe('retries', () => {
     await h.deploy(
       actionFlow('slow', target.url).replace("body: 'event.body' }", "body: 'event.body', timeoutMs: 200 }"),
     );
-    const { runId } = await h.engine.ingest({
-      flowName: 'slow',
-      source: 'manual',
-      payload: payload({}),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['succeeded']);
-    const journal = await h.store.getJournal(runId as string);
+    const runId = await h.send('slow', {});
+    await h.waitForRun(runId, ['succeeded']);
+    const journal = await h.store.getJournal(runId);
     expect(journal[0]?.status).toBe('succeeded');
     expect(target.requests).toHaveLength(2);
     expect(target.effects.size).toBe(1);
@@ -91,13 +75,8 @@ describe('error queue', () => {
     target.setBehaviour(() => (healthy ? { kind: 'ok' } : { kind: 'status', status: 500 }));
     h = await startHarness();
     await h.deploy(actionFlow('down', target.url));
-    const { runId } = await h.engine.ingest({
-      flowName: 'down',
-      source: 'manual',
-      payload: payload({ id: 7 }),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['failed']);
+    const runId = await h.send('down', { id: 7 });
+    await h.waitForRun(runId, ['failed']);
     const [exception] = await h.store.listExceptions({ flowName: 'down', status: 'open' });
     expect(exception).toMatchObject({ runId, stepId: 'write', attempts: 3, status: 'open' });
     expect(exception?.error).toMatchObject({ code: 'unavailable', retryable: true });
@@ -110,7 +89,7 @@ describe('error queue', () => {
       now: Date.now(),
     });
     h.worker.wake();
-    await h.waitForRun(runId as string, ['succeeded']);
+    await h.waitForRun(runId, ['succeeded']);
     expect((await h.store.getException(exception?.id as string))?.status).toBe('resolved');
     expect(target.effects.size).toBe(1);
   });
@@ -133,13 +112,8 @@ describe('error queue', () => {
     request: { url: '${target.url}/second', body: 'steps.write.body' }`,
       ),
     );
-    const { runId } = await h.engine.ingest({
-      flowName: 'chain',
-      source: 'manual',
-      payload: payload({}),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['failed']);
+    const runId = await h.send('chain', {});
+    await h.waitForRun(runId, ['failed']);
     const [first] = await h.store.listExceptions({ flowName: 'chain' });
     expect(first?.stepId).toBe('write');
     healthy = true;
@@ -149,7 +123,7 @@ describe('error queue', () => {
       now: Date.now(),
     });
     h.worker.wake();
-    await h.waitForRun(runId as string, ['failed']);
+    await h.waitForRun(runId, ['failed']);
     const byStep = Object.fromEntries(
       (await h.store.listExceptions({ flowName: 'chain' })).map((e) => [e.stepId, e.status]),
     );
@@ -165,13 +139,8 @@ describe('error queue', () => {
     );
     h = await startHarness();
     await h.deploy(actionFlow('strict', target.url));
-    const { runId } = await h.engine.ingest({
-      flowName: 'strict',
-      source: 'manual',
-      payload: payload({ email: 'not-an-email' }),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['failed']);
+    const runId = await h.send('strict', { email: 'not-an-email' });
+    await h.waitForRun(runId, ['failed']);
     expect(target.requests).toHaveLength(1);
     const [exception] = await h.store.listExceptions({ flowName: 'strict' });
     expect(exception?.error).toMatchObject({ code: 'invalid_input', retryable: false });
@@ -183,7 +152,7 @@ describe('error queue', () => {
       now: Date.now(),
     });
     h.worker.wake();
-    await h.waitForRun(runId as string, ['succeeded']);
+    await h.waitForRun(runId, ['succeeded']);
     expect(target.requests.at(-1)?.body).toEqual({ email: 'ada@example.com' });
   });
 
@@ -206,13 +175,8 @@ steps:
     request: { url: '${target.url}/items', body: 'item' }
 `);
     const items = [1, 2, 3, 4].map((n) => ({ sku: `sku-${n}`, n }));
-    const { runId } = await h.engine.ingest({
-      flowName: 'batch',
-      source: 'manual',
-      payload: payload({ items }),
-      dedupeKey: null,
-    });
-    await h.waitForRun(runId as string, ['failed']);
+    const runId = await h.send('batch', { items });
+    await h.waitForRun(runId, ['failed']);
     expect(target.requests.map((r) => (r.body as { n: number }).n)).toEqual([1, 2, 3]);
     failThird = false;
     const [exception] = await h.store.listExceptions({ flowName: 'batch' });
@@ -222,10 +186,10 @@ steps:
       now: Date.now(),
     });
     h.worker.wake();
-    await h.waitForRun(runId as string, ['succeeded']);
+    await h.waitForRun(runId, ['succeeded']);
     expect(target.requests.map((r) => (r.body as { n: number }).n)).toEqual([1, 2, 3, 3, 4]);
     expect(target.requests.at(-1)?.idempotencyKey).toBe(`${runId}:each:sku-4`);
-    const run = await h.store.getRun(runId as string);
+    const run = await h.store.getRun(runId);
     expect(run?.output).toHaveLength(4);
   });
 });

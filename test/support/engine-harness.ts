@@ -14,6 +14,8 @@ export interface Harness {
   engine: Engine;
   worker: Worker;
   deploy(source: string): Promise<void>;
+  /** Sends a manual event with this body to the flow; resolves with the new run's id. */
+  send(flowName: string, body: unknown): Promise<string>;
   /** Waits until the run reaches one of the statuses (polling the store, bounded). */
   waitForRun(runId: string, statuses: string[], timeoutMs?: number): Promise<void>;
   /** A second worker on the same store, as if another process had started. */
@@ -78,6 +80,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     worker,
     async deploy(source) {
       await registry.deploy({ source, file: 'test.yaml', actor: 'test', now: Date.now() });
+    },
+    async send(flowName, body) {
+      const result = await engine.ingest({
+        flowName,
+        source: 'manual',
+        payload: { body, headers: {}, query: {} },
+        dedupeKey: null,
+      });
+      if (result.runId === null) throw new Error(`no run was created for ${flowName}`);
+      return result.runId;
     },
     async waitForRun(runId, statuses, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
