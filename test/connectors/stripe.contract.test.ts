@@ -1,4 +1,4 @@
-import { describeConnectorContract } from '../../src/connector/contract-kit.js';
+import { describeConnectorContract } from '../support/connector-contract.js';
 import { stripeHarness } from './support/stripe-harness.js';
 
 describeConnectorContract('stripe', stripeHarness);

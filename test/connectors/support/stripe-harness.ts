@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startStripeSandbox } from '../../../sandbox/stripe/server.js';
 import { connect } from '../../../src/connector/connector.js';
-import type { ContractHarness } from '../../../src/connector/contract-kit.js';
 import { collect } from '../../../src/connector/pagination.js';
 import type { WebhookRequest } from '../../../src/connector/triggers.js';
 import { stripeConnector } from '../../../src/connectors/stripe/connector.js';
 import { stripeListAll } from '../../../src/connectors/stripe/resource-actions.js';
 import { StripeCustomer } from '../../../src/connectors/stripe/schemas.js';
 import { stripeSignatureToleranceMs, stripeWebhookTrigger } from '../../../src/connectors/stripe/webhook.js';
+import type { ContractHarness } from '../../support/connector-contract.js';
 
 /** The Stripe connector wired to a fresh sandbox, for the shared contract suite. */
 export async function stripeHarness(): Promise<ContractHarness> {
@@ -99,7 +99,7 @@ export async function stripeHarness(): Promise<ContractHarness> {
           path: '/v1/webhook_endpoints',
           form: { url: receiverUrl, enabled_events: ['customer.created'] },
         });
-        harness.webhook.secret = endpoint.body.secret;
+        (harness.webhook as { secret: string }).secret = endpoint.body.secret;
         const next = new Promise<WebhookRequest & { signedAt: number }>((resolve) => {
           const ready = deliveries.shift();
           if (ready) resolve(ready);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WeftError } from '../contract/errors.js';
-import type { ActionDefinition } from './action.js';
-import type { ConnectedConnector } from './connector.js';
-import type { WebhookRequest, WebhookTriggerDefinition } from './triggers.js';
+import type { ActionDefinition } from '../../src/connector/action.js';
+import type { ConnectedConnector } from '../../src/connector/connector.js';
+import type { WebhookRequest, WebhookTriggerDefinition } from '../../src/connector/triggers.js';
+import { WeftError } from '../../src/contract/errors.js';
 
 type Connected = ConnectedConnector<Record<string, ActionDefinition>>;
 
@@ -23,7 +23,8 @@ export interface ContractHarness {
     /** Smaller than the seed, so paging to the end needs several pages. */
     pageSize: number;
   };
-  rateLimit: {
+  /** Absent only for Systems with no request-rate signal (a database); say why in the harness. */
+  rateLimit?: {
     /** Let at most `requests` through per `windowMs`; the rest get the System's 429. */
     limit(opts: { requests: number; windowMs: number }): Promise<void>;
     clear(): Promise<void>;
@@ -38,7 +39,8 @@ export interface ContractHarness {
     /** Records of the written kind in the sandbox. */
     count(): Promise<number>;
   };
-  webhook: {
+  /** Absent only for Systems that sign no webhooks (PostgreSQL, ServiceNow's outbound REST). */
+  webhook?: {
     trigger: WebhookTriggerDefinition;
     secret: string;
     /** Makes the sandbox send one real, signed delivery and returns it as received. */
@@ -49,23 +51,45 @@ export interface ContractHarness {
   teardown(): Promise<void>;
 }
 
+/** Sections a System cannot have; each value is the reason, shown in the suite's name. */
+export interface ContractExemptions {
+  /** e.g. "a database answers no request-rate signal". */
+  rateLimit?: string;
+  /** e.g. "PostgreSQL sends no webhooks". */
+  webhook?: string;
+}
+
 /**
  * Registers the contract every connector passes against its sandbox: auth success and failure,
  * paging to the end, rate-limit back-off, a retried write without a duplicate, and webhook
- * verification (valid, tampered, stale).
+ * verification (valid, tampered, stale). A section is left out only with a stated exemption.
  *
  * @example
  * describeConnectorContract('stripe', async () => stripeHarness());
  */
-export function describeConnectorContract(name: string, setup: () => Promise<ContractHarness>): void {
-  describe(`connector contract: ${name}`, () => {
+export function describeConnectorContract(
+  name: string,
+  setup: () => Promise<ContractHarness>,
+  exempt: ContractExemptions = {},
+): void {
+  const exemptions = Object.entries(exempt).map(([k, why]) => `${k}: ${why}`);
+  const title = exemptions.length
+    ? `connector contract: ${name} (exempt ${exemptions.join('; ')})`
+    : `connector contract: ${name}`;
+  describe(title, () => {
     let h: ContractHarness;
     beforeAll(async () => {
       h = await setup();
+      if (exempt.rateLimit === undefined && !h.rateLimit)
+        throw new Error(`${name}: harness lacks rateLimit and states no exemption`);
+      if (exempt.webhook === undefined && !h.webhook)
+        throw new Error(`${name}: harness lacks webhook and states no exemption`);
     });
     afterAll(async () => {
       await h?.teardown();
     });
+    const rateLimit = () => h.rateLimit as NonNullable<ContractHarness['rateLimit']>;
+    const webhook = () => h.webhook as NonNullable<ContractHarness['webhook']>;
 
     it('authenticates with valid credentials', async () => {
       await expect(h.probe(h.connect('valid'))).resolves.toBeDefined();
@@ -89,17 +113,19 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
     });
 
-    it('backs off on rate limits and still completes', async () => {
-      const c = h.connect('valid');
-      await h.rateLimit.limit({ requests: 2, windowMs: 500 });
-      try {
-        const before = await h.rateLimit.rejected();
-        for (let i = 0; i < 5; i++) await h.probe(c);
-        expect(await h.rateLimit.rejected()).toBeGreaterThan(before);
-      } finally {
-        await h.rateLimit.clear();
-      }
-    });
+    if (exempt.rateLimit === undefined) {
+      it('backs off on rate limits and still completes', async () => {
+        const c = h.connect('valid');
+        await rateLimit().limit({ requests: 2, windowMs: 500 });
+        try {
+          const before = await rateLimit().rejected();
+          for (let i = 0; i < 5; i++) await h.probe(c);
+          expect(await rateLimit().rejected()).toBeGreaterThan(before);
+        } finally {
+          await rateLimit().clear();
+        }
+      });
+    }
 
     it('retries a write whose answer was lost without creating a duplicate', async () => {
       const c = h.connect('valid');
@@ -115,41 +141,43 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect(await h.write.count()).toBe(before + 1);
     });
 
-    describe('webhook verification', () => {
-      let delivery: WebhookRequest & { signedAt: number };
-      beforeAll(async () => {
-        delivery = await h.webhook.capture(h.connect('valid'));
-      });
+    if (exempt.webhook === undefined) {
+      describe('webhook verification', () => {
+        let delivery: WebhookRequest & { signedAt: number };
+        beforeAll(async () => {
+          delivery = await webhook().capture(h.connect('valid'));
+        });
 
-      it('accepts a genuine delivery', () => {
-        const verdict = h.webhook.trigger.verify(delivery, [h.webhook.secret], delivery.signedAt);
-        expect(verdict).toEqual({ ok: true });
-        expect(h.webhook.trigger.parse(delivery.rawBody).length).toBeGreaterThan(0);
-      });
+        it('accepts a genuine delivery', () => {
+          const verdict = webhook().trigger.verify(delivery, [webhook().secret], delivery.signedAt);
+          expect(verdict).toEqual({ ok: true });
+          expect(webhook().trigger.parse(delivery.rawBody).length).toBeGreaterThan(0);
+        });
 
-      it('rejects a tampered body', () => {
-        // One changed digit (an amount, a timestamp) is the tampering that matters.
-        const rawBody = delivery.rawBody.replace(/\d/, (d) => String((Number(d) + 1) % 10));
-        const tampered = { ...delivery, rawBody };
-        expect(tampered.rawBody).not.toBe(delivery.rawBody);
-        expect(h.webhook.trigger.verify(tampered, [h.webhook.secret], delivery.signedAt)).toEqual({
-          ok: false,
-          reason: 'bad_signature',
+        it('rejects a tampered body', () => {
+          // One changed digit (an amount, a timestamp) is the tampering that matters.
+          const rawBody = delivery.rawBody.replace(/\d/, (d) => String((Number(d) + 1) % 10));
+          const tampered = { ...delivery, rawBody };
+          expect(tampered.rawBody).not.toBe(delivery.rawBody);
+          expect(webhook().trigger.verify(tampered, [webhook().secret], delivery.signedAt)).toEqual({
+            ok: false,
+            reason: 'bad_signature',
+          });
+        });
+
+        it('rejects a wrong secret', () => {
+          const verdict = webhook().trigger.verify(delivery, ['whsec_not_the_secret'], delivery.signedAt);
+          expect(verdict).toEqual({ ok: false, reason: 'bad_signature' });
+        });
+
+        it('rejects a stale timestamp', () => {
+          const later = delivery.signedAt + webhook().toleranceMs + 1000;
+          expect(webhook().trigger.verify(delivery, [webhook().secret], later)).toEqual({
+            ok: false,
+            reason: 'stale',
+          });
         });
       });
-
-      it('rejects a wrong secret', () => {
-        const verdict = h.webhook.trigger.verify(delivery, ['whsec_not_the_secret'], delivery.signedAt);
-        expect(verdict).toEqual({ ok: false, reason: 'bad_signature' });
-      });
-
-      it('rejects a stale timestamp', () => {
-        const later = delivery.signedAt + h.webhook.toleranceMs + 1000;
-        expect(h.webhook.trigger.verify(delivery, [h.webhook.secret], later)).toEqual({
-          ok: false,
-          reason: 'stale',
-        });
-      });
-    });
+    }
   });
 }
