@@ -5,6 +5,9 @@ import type { ConnectorContext } from './context.js';
 export interface WebhookRequest {
   headers: Headers;
   rawBody: string;
+  /** The method and full URL as the sender addressed them (HubSpot v3 signs both). */
+  method?: string;
+  url?: string;
 }
 
 export type WebhookVerdict =

@@ -1,0 +1,2 @@
+export * from './business.js';
+export * from './messy.js';
