@@ -1,0 +1,21 @@
+import type { ConnectorDefinition } from '../connector/connector.js';
+import { stripeConnector } from './stripe/connector.js';
+
+/** One connector Weft ships, and the cheap authenticated read `weft connections test` makes. */
+export interface CatalogEntry {
+  connector: ConnectorDefinition;
+  /** A read action and input that proves auth and reachability without side effects. */
+  probe: { action: string; input: unknown };
+}
+
+/**
+ * Every connector a Connection may name. A Connection's `connector` must be a key here; flows
+ * reach actions and triggers only through this catalog.
+ */
+export const connectorCatalog: Readonly<Record<string, CatalogEntry>> = {
+  stripe: { connector: stripeConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
+};
+
+export function findConnector(name: string): CatalogEntry | undefined {
+  return Object.hasOwn(connectorCatalog, name) ? connectorCatalog[name] : undefined;
+}
