@@ -36,6 +36,19 @@ export interface ConnectorHttpProfile {
   classify?: (ctx: ClassifyContext) => WeftError;
 }
 
+/**
+ * A resource a connector opens per Connection for a System that does not speak HTTP (a pg Pool).
+ * Actions and triggers reach it as `ctx.client`; `ConnectedConnector.close()` closes it.
+ */
+export interface ConnectorClientFactory<C = unknown> {
+  /**
+   * Builds the resource from the Connection (settings and credentials). `connect()` is
+   * synchronous, so this must not do I/O: connect lazily, on first use.
+   */
+  open(connection: Connection): C;
+  close(client: C): Promise<void>;
+}
+
 /** The code that speaks to one kind of System. */
 export interface ConnectorDefinition<
   A extends Record<string, ActionDefinition> = Record<string, ActionDefinition>,
@@ -51,6 +64,12 @@ export interface ConnectorDefinition<
   pollTriggers?: Record<string, PollTriggerDefinition>;
   webhookTriggers?: Record<string, WebhookTriggerDefinition>;
   http?: ConnectorHttpProfile;
+  /**
+   * Only for Systems not reached over HTTP; `ctx.http` is still built, and such a connector
+   * ignores it. A `ConnectorClientFactory<pg.Pool>` fits here (its methods are bivariant), and
+   * actions narrow `ctx.client` back to their type.
+   */
+  client?: ConnectorClientFactory;
 }
 
 /**
@@ -80,6 +99,8 @@ export interface ConnectedConnector<A extends Record<string, ActionDefinition>> 
     input: z.input<A[K]['input']>,
     call?: Partial<ActionCall>,
   ): Promise<z.output<A[K]['output']>>;
+  /** Closes what the connector's `client` factory opened (a no-op for HTTP connectors); idempotent. */
+  close(): Promise<void>;
 }
 
 export interface ConnectDeps extends AuthDeps {
@@ -142,14 +163,22 @@ export function connect<A extends Record<string, ActionDefinition>>(
     ...(deps.maxRateLimitRetries !== undefined ? { maxRateLimitRetries: deps.maxRateLimitRetries } : {}),
     ...(deps.rateLimitBackoffMs !== undefined ? { rateLimitBackoffMs: deps.rateLimitBackoffMs } : {}),
   });
+  const factory = connector.client;
+  const client = factory?.open(connection);
   const ctx: ConnectorContext = {
     http,
     connection: { id: connection.id, baseUrl, settings: connection.settings ?? {} },
     now,
+    ...(client === undefined ? {} : { client }),
   };
+  let closing: Promise<void> | undefined;
   return {
     connector,
     ctx,
+    close: () => {
+      closing ??= factory === undefined ? Promise.resolve() : factory.close(client);
+      return closing;
+    },
     run: <K extends keyof A & string>(name: K, input: z.input<A[K]['input']>, call?: Partial<ActionCall>) => {
       const action = connector.actions[name];
       if (action === undefined) {

@@ -6,4 +6,9 @@ export interface ConnectorContext {
   /** The Connection's non-secret facts. */
   connection: { id: string; baseUrl: string; settings: Record<string, string> };
   now(): number;
+  /**
+   * What the connector's `client` factory opened for this Connection (a database pool, say);
+   * absent for HTTP connectors. The connector narrows it to its own type.
+   */
+  client?: unknown;
 }

@@ -122,12 +122,13 @@ export class ConnectorHttpClient {
     };
     Object.assign(headers, lower(req.headers ?? {}));
     let body: string | undefined;
+    // A content type the caller set wins (`application/merge-patch+json` is still a JSON body).
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
     } else if (req.form !== undefined) {
       body = encodeForm(req.form);
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
     if (req.idempotencyKey !== undefined) {
       headers[(this.#o.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = req.idempotencyKey;

@@ -1,4 +1,15 @@
-import { errorFromNetwork, errorFromResponse } from '../../connector/http-errors.js';
+import { invokeAction } from '../../connector/action.js';
+import type { Authenticator } from '../../connector/auth.js';
+import type { ConnectorContext } from '../../connector/context.js';
+import { ConnectorHttpClient } from '../../connector/http-client.js';
+import { WeftError } from '../../contract/errors.js';
+import { type HttpResponse, httpRequestAction } from './connector.js';
+
+/**
+ * The engine's `connector: http` step, which names no Connection: the flow writes out the whole
+ * request, any URL, with its secret headers. It runs the http connector's `request` action on a
+ * context built for that one call.
+ */
 
 /** The secret-free description of one outbound request: this is what journals and the error queue keep. */
 export interface HttpRequestInput {
@@ -9,11 +20,7 @@ export interface HttpRequestInput {
   body?: unknown;
 }
 
-export interface HttpCallResult {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type HttpCallResult = HttpResponse;
 
 export interface HttpCallOptions {
   request: HttpRequestInput;
@@ -24,82 +31,52 @@ export interface HttpCallOptions {
   now: number;
 }
 
-/** Response bodies kept in the journal are capped so one chatty target cannot bloat the store. */
-const maxStoredBodyChars = 256 * 1024;
-
 /**
- * The generic HTTP connector's one call: JSON in, JSON (or text) out, every failure classified.
- * `Idempotency-Key` is always sent so targets that honour it (Stripe-style) never apply a retried
- * write twice.
+ * One call of the generic HTTP connector: JSON in, JSON (or text) out, every failure classified by
+ * the SDK's one error table. `Idempotency-Key` is always sent so targets that honour it
+ * (Stripe-style) never apply a retried write twice.
  */
 export async function callHttp(opts: HttpCallOptions): Promise<HttpCallResult> {
   const { request } = opts;
-  const url = new URL(request.url);
-  for (const [k, v] of Object.entries(request.query)) url.searchParams.set(k, v);
-  const target = `${url.origin}${url.pathname}`;
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    ...lowerKeys(request.headers),
-    ...lowerKeys(opts.secretHeaders),
-    'idempotency-key': opts.idempotencyKey,
+  const origin = originOf(request.url);
+  const http = new ConnectorHttpClient({
+    baseUrl: origin,
+    auth: secretHeaderAuth(opts.secretHeaders),
+    timeoutMs: opts.timeoutMs,
+    // A 429 goes straight back to the step, whose retries are durable and follow its policy.
+    maxRateLimitRetries: 0,
+    now: () => opts.now,
+  });
+  const ctx: ConnectorContext = {
+    http,
+    connection: { id: 'http', baseUrl: origin, settings: {} },
+    now: () => opts.now,
   };
-  let body: string | undefined;
-  if (request.body !== undefined && request.method !== 'GET') {
-    body = JSON.stringify(request.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  let response: Response;
-  let text: string;
+  return invokeAction(
+    httpRequestAction,
+    ctx,
+    { ...request, timeoutMs: opts.timeoutMs },
+    { idempotencyKey: opts.idempotencyKey, attempt: 1 },
+  );
+}
+
+function originOf(url: string): string {
+  let parsed: URL;
   try {
-    response = await fetch(url, {
-      method: request.method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-    text = await response.text();
-  } catch (err) {
-    throw errorFromNetwork({ err, method: request.method, target, timeoutMs: opts.timeoutMs });
+    parsed = new URL(url);
+  } catch {
+    throw new WeftError({ code: 'invalid_input', message: `action url is not a valid URL: ${url}` });
   }
-  if (!response.ok) {
-    throw errorFromResponse({
-      status: response.status,
-      headers: response.headers,
-      method: request.method,
-      target,
-      bodyExcerpt: text.slice(0, 500),
-      now: opts.now,
-    });
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new WeftError({ code: 'invalid_input', message: `action url must be http or https: ${url}` });
   }
-  return { status: response.status, headers: pickHeaders(response.headers), body: parseBody(response, text) };
+  return parsed.origin;
 }
 
-function parseBody(response: Response, text: string): unknown {
-  if (text === '') return null;
-  const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      // A target that mislabels its body still gets its answer recorded, as text.
-    }
-  }
-  return text.length > maxStoredBodyChars ? `${text.slice(0, maxStoredBodyChars)}…` : text;
-}
-
-/** Only headers a later step may reasonably need; cookies and auth never reach the journal. */
-const keptHeaders = ['content-type', 'location', 'etag', 'x-request-id'];
-function pickHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of keptHeaders) {
-    const v = headers.get(name);
-    if (v !== null) out[name] = v;
-  }
-  return out;
-}
-
-function lowerKeys(obj: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj)) out[k.toLowerCase()] = v;
-  return out;
+/** The step's secret headers, whatever their names; they are added last, over the flow's own headers. */
+function secretHeaderAuth(secretHeaders: Record<string, string>): Authenticator {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secretHeaders)) headers[name.toLowerCase()] = value;
+  // `api-key` is the nearest kind: fixed header values the flow names.
+  return { kind: 'api-key', headersFor: async () => ({ ...headers }) };
 }
