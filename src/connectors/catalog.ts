@@ -1,4 +1,6 @@
 import type { ConnectorDefinition } from '../connector/connector.js';
+import { postgresConnector } from './postgres/connector.js';
+import { serviceNowConnector } from './servicenow/connector.js';
 import { stripeConnector } from './stripe/connector.js';
 
 /** One connector Weft ships, and the cheap authenticated read `weft connections test` makes. */
@@ -14,6 +16,8 @@ export interface CatalogEntry {
  */
 export const connectorCatalog: Readonly<Record<string, CatalogEntry>> = {
   stripe: { connector: stripeConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
+  servicenow: { connector: serviceNowConnector, probe: { action: 'incidents.list', input: { limit: 1 } } },
+  postgres: { connector: postgresConnector, probe: { action: 'query', input: { sql: 'SELECT 1 AS ok' } } },
 };
 
 export function findConnector(name: string): CatalogEntry | undefined {
