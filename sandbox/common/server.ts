@@ -46,6 +46,12 @@ export interface SandboxSystem {
   authenticate(req: SandboxRequest): string | SandboxResponse;
   /** The System's answer over its rate limit (429 with its headers, Salesforce's 403, …). */
   rateLimited(req: SandboxRequest, window: RateWindow): SandboxResponse;
+  /**
+   * Concurrency governance (NetSuite): called after the rate window admits a request. Returns the
+   * System's refusal, or a release function the kit calls once the answer (or fault) is ready, so
+   * injected latency counts as time in flight. Absent: no concurrency limit.
+   */
+  admit?(req: SandboxRequest, account: string): SandboxResponse | (() => void);
   /** Headers the System adds to admitted requests (remaining budget etc.); none by default. */
   rateLimitHeaders?(window: RateWindow): Record<string, string>;
   /** The System's answer to an injected server failure. */
@@ -55,8 +61,15 @@ export interface SandboxSystem {
   isWrite?(req: SandboxRequest): boolean;
   /** Fills an empty store: the fictional business, or nothing. */
   seed(opts: { business: boolean }): void;
-  /** Extra `/_sandbox/*` routes (e.g. `POST /_sandbox/seed` with counts); undefined = not mine. */
-  admin?(method: string, path: string, body: unknown): SandboxResponse | undefined;
+  /**
+   * Extra `/_sandbox/*` routes (e.g. `POST /_sandbox/seed` with counts); undefined = not mine.
+   * May answer asynchronously (e.g. a route that calls a receiver and reports its answer).
+   */
+  admin?(
+    method: string,
+    path: string,
+    body: unknown,
+  ): SandboxResponse | undefined | Promise<SandboxResponse | undefined>;
   /** Object counts for `GET /_sandbox/stats`. */
   counts(): Record<string, number>;
 }
@@ -111,7 +124,7 @@ export async function startSandboxServer(
   const system = build(kit);
   if (store.isEmpty()) store.transaction(() => system.seed({ business: opts.seedBusiness ?? false }));
 
-  const admin = (method: string, path: string, raw: string): SandboxResponse => {
+  const admin = async (method: string, path: string, raw: string): Promise<SandboxResponse> => {
     const body = parseJson(raw);
     if (path === '/_sandbox/faults' && method === 'GET') return { status: 200, body: faults };
     if (path === '/_sandbox/faults' && method === 'POST') {
@@ -148,7 +161,7 @@ export async function startSandboxServer(
       return { status: 200, body: { reset: true, business: seedBusiness } };
     }
     return (
-      system.admin?.(method, path, body) ?? {
+      (await system.admin?.(method, path, body)) ?? {
         status: 404,
         body: { error: `no admin route ${method} ${path}` },
       }
@@ -161,6 +174,20 @@ export async function startSandboxServer(
     if (typeof account !== 'string') return account;
     const window = limiter.take(account, faults.rateLimit, now());
     if (!window.allowed) return system.rateLimited(req, window);
+    const gate = system.admit?.(req, account);
+    if (gate !== undefined && typeof gate !== 'function') return gate;
+    try {
+      return await admitted(req, account, window);
+    } finally {
+      gate?.();
+    }
+  };
+
+  const admitted = async (
+    req: SandboxRequest,
+    account: string,
+    window: RateWindow,
+  ): Promise<SandboxResponse | 'drop' | 'hang'> => {
     const f = faults;
     if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (f.timeoutRate > 0 && Math.random() < f.timeoutRate) return 'hang';
@@ -192,7 +219,7 @@ export async function startSandboxServer(
           send(res, { status: 401, body: { error: 'admin token required (x-sandbox-admin)' } });
           return;
         }
-        send(res, admin(req.method ?? 'GET', url.pathname, raw));
+        send(res, await admin(req.method ?? 'GET', url.pathname, raw));
         return;
       }
       const headers: Record<string, string | undefined> = {};

@@ -38,6 +38,14 @@ export class WebhookSender {
     const targets = this.targets.filter(
       (t) => t.events === undefined || t.events.length === 0 || t.events.includes(delivery.type),
     );
+    return this.sendTo(targets, delivery);
+  }
+
+  /**
+   * Delivers to targets the System chose itself (e.g. Stripe's `/v1/webhook_endpoints`), with the
+   * same retries and statistics as {@link send}.
+   */
+  sendTo(targets: readonly WebhookTarget[], delivery: WebhookDelivery): Promise<void> {
     const all = Promise.all(targets.map((t) => this.#deliver(t, delivery))).then(() => undefined);
     this.#pending.add(all);
     void all.finally(() => this.#pending.delete(all));

@@ -2,6 +2,7 @@ import type { ConnectorDefinition } from '../connector/connector.js';
 import { postgresConnector } from './postgres/connector.js';
 import { serviceNowConnector } from './servicenow/connector.js';
 import { stripeConnector } from './stripe/connector.js';
+import { zendeskConnector } from './zendesk/connector.js';
 
 /** One connector Weft ships, and the cheap authenticated read `weft connections test` makes. */
 export interface CatalogEntry {
@@ -17,6 +18,7 @@ export interface CatalogEntry {
 export const connectorCatalog: Readonly<Record<string, CatalogEntry>> = {
   stripe: { connector: stripeConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
   servicenow: { connector: serviceNowConnector, probe: { action: 'incidents.list', input: { limit: 1 } } },
+  zendesk: { connector: zendeskConnector, probe: { action: 'tickets.list', input: { page_size: 1 } } },
   postgres: { connector: postgresConnector, probe: { action: 'query', input: { sql: 'SELECT 1 AS ok' } } },
 };
 
