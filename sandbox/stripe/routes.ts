@@ -3,12 +3,12 @@ import { listPage, searchPage } from './listing.js';
 import { applyUpdate, buildCustomer, buildInvoice, finalizeInvoice, int, str, updatable } from './objects.js';
 import { buildCharge, buildSubscription, isDeclined, subscriptionLine } from './objects-payments.js';
 import { missingParam, noSuch, ok, type RouteResult, stripeError, unknownParam } from './responses.js';
-import type { SandboxStore, StripeObject } from './store.js';
+import type { StripeObject, StripeStore } from './store.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
 /** What a route may use: the store, the clock (seconds) and the event emitter. */
 export interface RouteContext {
-  store: SandboxStore;
+  store: StripeStore;
   now: number;
   emit(type: string, object: StripeObject, previous?: Record<string, unknown>): void;
 }
@@ -137,7 +137,7 @@ export function route(req: RouteRequest, ctx: RouteContext): RouteResult {
   if (req.method === 'GET') return ok(obj);
   if (req.method === 'POST' && name !== 'events') return update(obj, req.params, ctx);
   if (req.method === 'DELETE' && name === 'customers') {
-    ctx.store.delete(obj.id);
+    ctx.store.delete('customer', obj.id);
     ctx.emit('customer.deleted', obj);
     return ok({ id: obj.id, object: 'customer', deleted: true });
   }

@@ -38,7 +38,7 @@ export function webhookEndpointRoutes(
   if (endpoint === undefined) return noSuch('webhook_endpoint', id);
   if (req.method === 'GET') return ok(withoutSecret(endpoint));
   if (req.method === 'DELETE') {
-    ctx.store.delete(id);
+    ctx.store.delete('webhook_endpoint', id);
     return ok({ id, object: 'webhook_endpoint', deleted: true });
   }
   if (req.method === 'POST') {

@@ -1,12 +1,16 @@
 import { createHmac } from 'node:crypto';
-import type { SandboxStore, StripeObject } from './store.js';
+import type { WebhookDelivery, WebhookTarget } from '../common/webhook-sender.js';
+import type { StripeObject, StripeStore } from './store.js';
 
-/** Endpoints that want this event type (`*` means all). */
-export function subscribedEndpoints(store: SandboxStore, type: string): StripeObject[] {
-  return store.all('webhook_endpoint').filter((e) => {
-    const events = e.enabled_events as string[];
-    return e.status === 'enabled' && (events.includes('*') || events.includes(type));
-  });
+/** Enabled `/v1/webhook_endpoints` that want this event type (`*` means all), as kit targets. */
+export function subscribedEndpoints(store: StripeStore, type: string): WebhookTarget[] {
+  return store
+    .all('webhook_endpoint')
+    .filter((e) => {
+      const events = e.enabled_events as string[];
+      return e.status === 'enabled' && (events.includes('*') || events.includes(type));
+    })
+    .map((e) => ({ url: e.url as string, secret: e.secret as string }));
 }
 
 /** `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as Stripe signs. */
@@ -16,41 +20,18 @@ export function stripeSignature(secret: string, body: string, timestamp: number)
 }
 
 /**
- * Sends one event to one endpoint, retrying failures with a short backoff (Stripe retries for
- * days; the sandbox keeps it to a few seconds so tests stay quick). Each attempt is re-signed with
- * its own timestamp, as Stripe does.
+ * One event as the kit's sender delivers it: the exact bytes, re-signed for each target and
+ * attempt with that attempt's timestamp, as Stripe does.
  */
-export async function deliver(opts: {
-  endpoint: StripeObject;
-  event: StripeObject;
-  nowSeconds: () => number;
-  attempts?: number;
-  onDelivered?: (ok: boolean) => void;
-}): Promise<boolean> {
-  const body = JSON.stringify(opts.event, null, 2);
-  const attempts = opts.attempts ?? 4;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      const res = await fetch(opts.endpoint.url as string, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-          'stripe-signature': stripeSignature(opts.endpoint.secret as string, body, opts.nowSeconds()),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.arrayBuffer();
-      if (res.ok) {
-        opts.onDelivered?.(true);
-        return true;
-      }
-    } catch {
-      // Unreachable endpoint: retry like any non-2xx answer.
-    }
-    await new Promise((r) => setTimeout(r, 200 * 2 ** i));
-  }
-  opts.onDelivered?.(false);
-  return false;
+export function stripeDelivery(event: StripeObject): WebhookDelivery {
+  const body = JSON.stringify(event, null, 2);
+  return {
+    type: event.type as string,
+    body,
+    headers: (target, timestampMs) => ({
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'stripe-signature': stripeSignature(target.secret, body, Math.floor(timestampMs / 1000)),
+    }),
+  };
 }

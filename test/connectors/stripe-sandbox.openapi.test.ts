@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe/server.js';
+import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe/index.js';
 import { checkSchema, type OpenApiDoc } from './support/openapi-check.js';
 
 /**
@@ -22,7 +22,8 @@ const spec = (name: string) => {
  * (source: stripe.summary.json#versioning.breakingSinceTrimmedSpec).
  */
 const removedSinceSpec: Record<string, string[]> = {
-  invoice: ['paid', 'paid_out_of_band', 'total_tax_amounts'],
+  // line_item: proration and type moved under `parent` (stripe.summary.json#versioning.line_item).
+  invoice: ['paid', 'paid_out_of_band', 'total_tax_amounts', 'line_item.proration', 'line_item.type'],
   subscription: ['current_period_start', 'current_period_end'],
 };
 
@@ -96,6 +97,26 @@ describe('Stripe sandbox answers match the official OpenAPI schemas', () => {
     expect(list.body).toMatchObject({ object: 'list', has_more: false, url: '/v1/customers' });
     for (const c of list.body.data as unknown[])
       expect(checkSchema({ doc, schema: 'customer', value: c })).toEqual([]);
+  });
+
+  it('the business seed matches too (customers, subscriptions, invoices with lines, charges)', async () => {
+    const seeded = await startStripeSandbox({ port: 0, seedBusiness: true });
+    try {
+      for (const [schema, file] of cases.filter(([s]) => s !== 'event')) {
+        const res = await fetch(`${seeded.url}/v1/${file}?limit=20`, {
+          headers: { authorization: `Bearer ${seeded.apiKey}` },
+        });
+        const data = ((await res.json()) as { data: unknown[] }).data;
+        expect(data.length).toBe(20);
+        for (const value of data) {
+          expect(
+            checkSchema({ doc: spec(file), schema, value, removedSinceSpec: removedSinceSpec[schema] ?? [] }),
+          ).toEqual([]);
+        }
+      }
+    } finally {
+      await seeded.close();
+    }
   });
 
   it('the checker itself rejects a wrong shape', () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe/server.js';
+import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe/index.js';
 
 /** Sandbox behaviours the connector relies on, checked over raw HTTP (no connector code involved). */
 describe('Stripe sandbox', () => {
@@ -127,5 +127,68 @@ describe('Stripe sandbox', () => {
         .digest('hex'),
     );
     expect(JSON.parse(body)).toMatchObject({ object: 'event', type: 'invoice.created' });
+  });
+});
+
+describe('Stripe sandbox business seed', () => {
+  let sandbox: StripeSandbox;
+  const get = async (path: string) => {
+    const res = await fetch(`${sandbox.url}${path}`, {
+      headers: { authorization: `Bearer ${sandbox.apiKey}` },
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  beforeAll(async () => {
+    sandbox = await startStripeSandbox({ port: 0, seedBusiness: true });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('holds the business billing: customers, subscriptions, invoices whose lines add up, charges', async () => {
+    const stats = (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as {
+      objects: Record<string, number>;
+    };
+    expect(stats.objects.customer).toBeGreaterThan(300);
+    expect(stats.objects.subscription).toBeGreaterThan(300);
+    expect(stats.objects.invoice).toBeGreaterThan(stats.objects.subscription ?? 0);
+    expect(stats.objects.charge).toBeGreaterThan(0);
+    const invoices = (await get('/v1/invoices?limit=100')).data as {
+      total: number;
+      number: string;
+      status: string;
+      customer: string;
+      created: number;
+      lines: { data: { amount: number; quantity: number; description: string }[] };
+    }[];
+    for (const inv of invoices) {
+      expect(inv.lines.data.length).toBeGreaterThan(0);
+      expect(inv.lines.data.reduce((s, l) => s + l.amount, 0)).toBe(inv.total);
+      expect(inv.number).toMatch(/^LW-\d{4}-\d{5}$/);
+    }
+    // Newest first, dated from the business (before its as-of day), not from the seeding moment.
+    const created = invoices.map((i) => i.created);
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+    expect(Math.max(...created)).toBeLessThanOrEqual(Date.UTC(2026, 10, 1) / 1000);
+    const customer = (await get(`/v1/customers/${invoices[0]?.customer}`)) as { email: string | null };
+    expect(customer.email).toMatch(/@/);
+  });
+
+  it('spells names messily and holds a few true duplicates', async () => {
+    const all: { name: string; email: string | null }[] = [];
+    let after = '';
+    for (;;) {
+      const page = await get(`/v1/customers?limit=100${after ? `&starting_after=${after}` : ''}`);
+      const data = page.data as { id: string; name: string; email: string | null }[];
+      all.push(...data);
+      if (!page.has_more) break;
+      after = data.at(-1)?.id ?? '';
+    }
+    expect(all.some((c) => c.name === c.name.toUpperCase())).toBe(true);
+    expect(all.some((c) => c.name !== c.name.trim() || /\s{2}/.test(c.name))).toBe(true);
+    const byEmail = new Map<string, number>();
+    for (const c of all)
+      if (c.email) byEmail.set(c.email.toLowerCase(), (byEmail.get(c.email.toLowerCase()) ?? 0) + 1);
+    expect([...byEmail.values()].some((n) => n > 1)).toBe(true);
   });
 });

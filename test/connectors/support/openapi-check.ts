@@ -22,13 +22,26 @@ export function checkSchema(opts: {
   doc: OpenApiDoc;
   schema: string;
   value: unknown;
-  /** Required fields the pinned (newer) API version removed; documented in stripe.summary.json#versioning. */
+  /**
+   * Required fields the pinned (newer) API version removed; documented in stripe.summary.json#versioning.
+   * A bare name applies to the top-level object; `schema.field` (e.g. `line_item.proration`) to every
+   * nested object of that schema.
+   */
   removedSinceSpec?: string[];
 }): string[] {
   const errors: string[] = [];
   const root = opts.doc.components.schemas[opts.schema];
   if (root === undefined) return [`no schema ${opts.schema}`];
-  visit(opts.doc, root, opts.value, opts.schema, errors, new Set(opts.removedSinceSpec ?? []), 0);
+  visit(
+    opts.doc,
+    root,
+    opts.value,
+    opts.schema,
+    errors,
+    new Set(opts.removedSinceSpec ?? []),
+    0,
+    opts.schema,
+  );
   return errors;
 }
 
@@ -46,8 +59,10 @@ function visit(
   errors: string[],
   removed: Set<string>,
   depth: number,
+  owner = '',
 ): void {
   const s = resolve(doc, raw);
+  const schemaName = raw.$ref === undefined ? owner : raw.$ref.replace('#/components/schemas/', '');
   if (s['x-trimmed'] || depth > 6) return;
   if (value === null) {
     if (!s.nullable && !(raw.nullable ?? false)) errors.push(`${path}: null but not nullable`);
@@ -56,7 +71,7 @@ function visit(
   if (s.anyOf) {
     const ok = s.anyOf.some((alt) => {
       const sub: string[] = [];
-      visit(doc, alt, value, path, sub, removed, depth + 1);
+      visit(doc, alt, value, path, sub, removed, depth + 1, schemaName);
       return sub.length === 0;
     });
     if (!ok) errors.push(`${path}: matches none of anyOf`);
@@ -73,18 +88,18 @@ function visit(
   }
   if (actual === 'array' && s.items) {
     (value as unknown[]).forEach((item, i) => {
-      visit(doc, s.items as Schema, item, `${path}[${i}]`, errors, removed, depth + 1);
+      visit(doc, s.items as Schema, item, `${path}[${i}]`, errors, removed, depth + 1, schemaName);
     });
   }
   if (actual === 'object' && s.properties) {
     const obj = value as Record<string, unknown>;
     for (const field of s.required ?? []) {
-      if (!(field in obj) && !(depth === 0 && removed.has(field)))
+      if (!(field in obj) && !(depth === 0 && removed.has(field)) && !removed.has(`${schemaName}.${field}`))
         errors.push(`${path}.${field}: required, missing`);
     }
     for (const [k, v] of Object.entries(obj)) {
       const prop = s.properties[k];
-      if (prop !== undefined) visit(doc, prop, v, `${path}.${k}`, errors, removed, depth + 1);
+      if (prop !== undefined) visit(doc, prop, v, `${path}.${k}`, errors, removed, depth + 1, schemaName);
     }
   }
 }

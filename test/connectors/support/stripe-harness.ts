@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startStripeSandbox } from '../../../sandbox/stripe/server.js';
+import { startStripeSandbox } from '../../../sandbox/stripe/index.js';
 import { connect } from '../../../src/connector/connector.js';
 import { collect } from '../../../src/connector/pagination.js';
 import type { WebhookRequest } from '../../../src/connector/triggers.js';
