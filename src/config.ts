@@ -41,6 +41,21 @@ export const Config = z
     pollMs: z.coerce.number().int().min(10).optional(),
     /** `WEFT_FLOWS_DIR` / `--flows`: deploy every *.yaml here at start. */
     flowsDir: z.string().optional(),
+    /** `WEFT_CONNECTIONS_DIR` / `--connections`: apply every *.yaml Connection here at start. */
+    connectionsDir: z.string().optional(),
+    /**
+     * `WEFT_SECRETS_KEY`: base64 of 32 random bytes; encrypts Connection secrets at rest
+     * (AES-256-GCM). Absent: `secretsKeyFile`, else (embedded mode only) `<dataDir>/secrets.key`,
+     * generated on first use. Cluster mode needs one of the two, the same in every process.
+     */
+    secretsKey: z.string().min(1).optional(),
+    /** `WEFT_SECRETS_KEY_FILE`: a file holding the key (base64), e.g. a mounted secret. */
+    secretsKeyFile: z.string().min(1).optional(),
+    /**
+     * `WEFT_SECRETS_PREVIOUS_KEYS`: comma-separated older keys (base64), only to decrypt what they
+     * sealed while rotating to a new key. Default none.
+     */
+    secretsPreviousKeys: z.string().min(1).optional(),
     /**
      * `WEFT_DATABASE_URL`: PostgreSQL for cluster mode (`postgres://user:pass@host:5432/db`).
      * Absent: embedded mode on SQLite in `dataDir`.
@@ -83,6 +98,10 @@ const envNames: Record<keyof Config, string> = {
   workerConcurrency: 'WEFT_WORKER_CONCURRENCY',
   pollMs: 'WEFT_POLL_MS',
   flowsDir: 'WEFT_FLOWS_DIR',
+  connectionsDir: 'WEFT_CONNECTIONS_DIR',
+  secretsKey: 'WEFT_SECRETS_KEY',
+  secretsKeyFile: 'WEFT_SECRETS_KEY_FILE',
+  secretsPreviousKeys: 'WEFT_SECRETS_PREVIOUS_KEYS',
   databaseUrl: 'WEFT_DATABASE_URL',
   databasePoolSize: 'WEFT_DATABASE_POOL_SIZE',
 };

@@ -5,6 +5,9 @@ import { createApi } from './api/app.js';
 import { ensureBootstrapToken } from './api/auth.js';
 import { type HttpServer, startHttpServer } from './api/server.js';
 import { type Config, envSecrets, runtimeMode, type SecretSource } from './config.js';
+import { applyConnectionFiles } from './connections/files.js';
+import { ConnectionRegistry } from './connections/registry.js';
+import { secretsKeySource } from './connections/secrets-key.js';
 import { systemClock } from './contract/clock.js';
 import { WeftError } from './contract/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -87,6 +90,8 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
   const announce = opts.announce ?? (() => undefined);
   const clock = systemClock;
   const embedded = runtimeMode(config) === 'embedded';
+  // Before anything is opened: a cluster process without the shared secrets key must not start.
+  const keys = secretsKeySource({ config, logger });
   const lock = embedded ? lockDataDir(config.dataDir) : undefined;
   const store = openStore(config, {
     // Never the URL: it may carry a password.
@@ -127,8 +132,20 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       });
     }
     const secrets = opts.secrets ?? envSecrets(process.env);
+    const connections = new ConnectionRegistry({ store, keys, clock, logger });
+    // Every process drops its decrypted Connections when any process changes one.
+    cleanup.push(connections.follow());
+    if (config.connectionsDir !== undefined) {
+      await applyConnectionFiles({
+        dir: config.connectionsDir,
+        registry: connections,
+        secrets,
+        logger,
+        now: clock.now(),
+      });
+    }
     const worker = roles.work
-      ? createWorker({ config, store, registry, secrets, logger, policy: opts.policy })
+      ? createWorker({ config, store, registry, connections, secrets, logger, policy: opts.policy })
       : undefined;
     if (worker) cleanup.push(() => worker.stop());
 
@@ -143,7 +160,16 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
         now: () => clock.now(),
       });
       bootstrapToken = await bootstrap(store, config);
-      server = await serve({ config, store, registry, engine, wake: () => worker?.wake(), secrets, logger });
+      server = await serve({
+        config,
+        store,
+        registry,
+        connections,
+        engine,
+        wake: () => worker?.wake(),
+        secrets,
+        logger,
+      });
       cleanup.push(() => server?.close());
       const scheduler = new Scheduler({ store, registry, ingest: engine, clock, logger });
       scheduler.start();
@@ -202,6 +228,7 @@ function serve(deps: {
   config: Config;
   store: Store;
   registry: FlowRegistry;
+  connections: ConnectionRegistry;
   engine: Engine;
   wake: () => void;
   secrets: SecretSource;
@@ -215,6 +242,8 @@ function serve(deps: {
     clock: systemClock,
     logger: deps.logger,
     secrets: deps.secrets,
+    connections: deps.connections,
+    connectionAccess: deps.connections,
   });
   return startHttpServer({ app, host: deps.config.host, port: deps.config.port });
 }
@@ -223,6 +252,7 @@ function createWorker(deps: {
   config: Config;
   store: Store;
   registry: FlowRegistry;
+  connections: ConnectionRegistry;
   secrets: SecretSource;
   logger: Logger;
   policy: Policy | undefined;
@@ -236,6 +266,7 @@ function createWorker(deps: {
         store,
         executors: stepExecutors,
         secrets: deps.secrets,
+        connections: deps.connections,
         policy: deps.policy ?? allowAll,
         logger,
         now: () => systemClock.now(),

@@ -7,6 +7,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { createAuthMiddleware } from './auth.js';
+import { registerConnectionRoutes } from './connections.js';
+import { registerConnectorWebhookRoutes } from './connector-webhooks.js';
 import type { ApiEnv } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, errorResponse, validationHook } from './errors.js';
@@ -99,6 +101,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEventRoutes(app, deps);
   registerExceptionRoutes(app, deps);
   registerTokenRoutes(app, deps, (tokenId) => auth.forget(tokenId));
+  registerConnectionRoutes(app, deps);
+  registerConnectorWebhookRoutes(app, deps);
   registerWebhookRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {

@@ -33,13 +33,16 @@ export function hashToken(token: string): string {
 
 /**
  * The least role a request needs. One table for the whole API:
- * reading is for everyone, changing state is for operators, managing tokens is for admins.
+ * reading is for everyone, changing state is for operators, managing tokens and writing
+ * Connections is for admins.
  * `POST /api/flows/validate` changes nothing, so viewers may call it.
  *
  * @example requiredRole('POST', '/api/tokens') // 'admin'
  */
 export function requiredRole(method: string, path: string): Role {
   if (path === '/api/tokens' || path.startsWith('/api/tokens/')) return 'admin';
+  // Connections carry credentials: only admins set or remove them; operators may test them.
+  if (path.startsWith('/api/connections/') && (method === 'PUT' || method === 'DELETE')) return 'admin';
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'viewer';
   if (method === 'POST' && path === '/api/flows/validate') return 'viewer';
   return 'operator';

@@ -1,6 +1,8 @@
 import type { SecretSource } from '../config.js';
+import type { ConnectionRegistry } from '../connections/registry.js';
 import type { Clock } from '../contract/clock.js';
 import type { Flow } from '../contract/flow.js';
+import type { ConnectionAccess } from '../engine/connection-access.js';
 import type { Ingest } from '../engine/ingest-port.js';
 import type { CompiledFlow } from '../flow/compiled.js';
 import type { Logger } from '../observability/logger.js';
@@ -43,4 +45,8 @@ export interface ApiDeps {
   clock: Clock;
   logger: Logger;
   secrets: SecretSource;
+  /** Named Connections, for connector webhooks. Default: none (every connection is unknown). */
+  connectionAccess?: ConnectionAccess;
+  /** Connections: decrypted on use, sealed on write (src/connections/registry.ts). */
+  connections: ConnectionRegistry;
 }

@@ -26,7 +26,7 @@ export const FlowSchema = z
     name: z.string(),
     currentVersionId: z.string(),
     currentVersion: z.number().int(),
-    triggerKind: z.enum(['webhook', 'schedule', 'manual']),
+    triggerKind: z.enum(['webhook', 'schedule', 'manual', 'poll', 'connector-webhook']),
     createdAt: EpochMs,
     updatedAt: EpochMs,
   })
@@ -60,7 +60,7 @@ export const EventSchema = z
   .object({
     id: z.string(),
     flowName: z.string(),
-    source: z.enum(['webhook', 'schedule', 'manual']),
+    source: z.enum(['webhook', 'schedule', 'manual', 'poll']),
     dedupeKey: z.string().nullable(),
     payload: EventPayloadSchema,
     receivedAt: EpochMs,

@@ -7,6 +7,9 @@
  */
 import { createHmac } from 'node:crypto';
 import type { SecretSource } from '../config.js';
+import { ConnectionRegistry } from '../connections/registry.js';
+import { generateSecretsKey, SecretBox } from '../connections/secret-box.js';
+import type { ConnectDeps } from '../connector/connector.js';
 import { WeftError } from '../contract/errors.js';
 import { newId } from '../contract/ids.js';
 import type { Ingest, IngestRequest, IngestResult } from '../engine/ingest-port.js';
@@ -117,7 +120,7 @@ export function storeIngest(deps: { store: SqliteStore; registry: FlowRegistry; 
 
 /** Builds a store, registry (with the test flows deployed), tokens of each role and the app. */
 export async function createHarness(
-  opts: { ingest?: Ingest; secrets?: SecretSource } = {},
+  opts: { ingest?: Ingest; secrets?: SecretSource; connectDeps?: ConnectDeps } = {},
 ): Promise<Harness> {
   let t = Date.UTC(2026, 0, 1);
   const clock = {
@@ -136,6 +139,14 @@ export async function createHarness(
   let wakes = 0;
   const ingested: IngestRequest[] = [];
   const inner = opts.ingest ?? storeIngest({ store, registry, now: clock.now });
+  const box = new SecretBox({ current: generateSecretsKey() });
+  const connections = new ConnectionRegistry({
+    store,
+    keys: { box: () => box },
+    clock,
+    logger: silentLogger,
+    ...(opts.connectDeps ? { connectDeps: opts.connectDeps } : {}),
+  });
   const deps: ApiDeps = {
     store,
     flows: registry,
@@ -151,6 +162,7 @@ export async function createHarness(
     clock,
     logger: silentLogger,
     secrets: opts.secrets ?? { get: (name) => (name === 'HOOK_SECRET' ? hookSecret : undefined) },
+    connections,
   };
   const tokens = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'viewer'] as const) {

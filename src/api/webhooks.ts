@@ -109,7 +109,7 @@ export function readIncomingLimited(incoming: IncomingMessage, limit: number): P
 }
 
 /** The Node request behind `c` when served by @hono/node-server; absent under `app.request()`. */
-function nodeIncoming(c: Context): IncomingMessage | undefined {
+export function nodeIncoming(c: Context): IncomingMessage | undefined {
   const env: unknown = c.env;
   if (env === null || typeof env !== 'object' || !('incoming' in env)) return undefined;
   return env.incoming instanceof IncomingMessage ? env.incoming : undefined;

@@ -38,7 +38,7 @@ function detailLines(details: NonNullable<ErrorReply['error']>['details']): stri
 export async function callApi<T>(
   remote: Remote,
   req: {
-    method: 'GET' | 'POST' | 'DELETE';
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE';
     path: string;
     query?: Record<string, string | undefined>;
     body?: unknown;

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { WeftError } from '../contract/errors.js';
+import { registerConnectionCommands } from './connections.js';
 import { createCliContext } from './context.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEventCommands } from './events.js';
@@ -46,6 +47,7 @@ export function createProgram(io: CliIo): Command {
   registerRunCommands(program, ctx);
   registerExceptionCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerConnectionCommands(program, ctx);
   // Subcommands report usage errors through the same writers, and never call process.exit.
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

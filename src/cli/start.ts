@@ -8,6 +8,7 @@ interface RoleFlags {
   port?: string;
   dataDir?: string;
   flows?: string;
+  connections?: string;
   demo?: boolean;
   concurrency?: string;
 }
@@ -24,6 +25,10 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'listen on this port, 0 for any free one (WEFT_PORT)')
     .option('--data-dir <dir>', 'SQLite database directory (WEFT_DATA_DIR)')
     .option('--flows <dir>', 'deploy every *.yaml in this directory at start (WEFT_FLOWS_DIR)')
+    .option(
+      '--connections <dir>',
+      'apply every *.yaml Connection in this directory at start (WEFT_CONNECTIONS_DIR)',
+    )
     .option('--demo', 'also deploy the sample lead-router flow')
     .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: true }));
 }
@@ -39,6 +44,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'listen on this address (WEFT_HOST)')
     .option('--port <port>', 'listen on this port, 0 for any free one (WEFT_PORT)')
     .option('--flows <dir>', 'deploy every *.yaml in this directory at start (WEFT_FLOWS_DIR)')
+    .option(
+      '--connections <dir>',
+      'apply every *.yaml Connection in this directory at start (WEFT_CONNECTIONS_DIR)',
+    )
     .option('--demo', 'also deploy the sample lead-router flow')
     .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: false }));
 }
@@ -65,6 +74,7 @@ async function runRoles(ctx: CliContext, flags: RoleFlags, roles: Roles): Promis
       port: flags.port,
       dataDir: flags.dataDir,
       flowsDir: flags.flows,
+      connectionsDir: flags.connections,
       workerConcurrency: flags.concurrency,
     },
   });

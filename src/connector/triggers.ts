@@ -45,6 +45,11 @@ export interface WebhookTriggerDefinition<E extends z.ZodType = z.ZodType> {
   verify(req: WebhookRequest, secrets: readonly string[], now: number): WebhookVerdict;
   /** Called only after `verify` said ok. */
   parse(rawBody: string): TriggerEvent<z.output<E>>[];
+  /**
+   * A verified delivery that is a handshake, not an event (Slack's `url_verification`): the
+   * reply the System expects. Checked after `verify`, before `parse`.
+   */
+  handshake?(rawBody: string): { status: number; body: unknown } | undefined;
 }
 
 /**

@@ -97,25 +97,82 @@ export const MapStep = z
   });
 export type MapStep = z.infer<typeof MapStep>;
 
-export const ActionStep = z
+/** A Connection's name, as declared in YAML or through the API (`weft connections`). */
+export const ConnectionName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'connection names are lower-case letters, digits and -, at most 63 characters',
+  );
+
+const actionBase = {
+  ...stepBase,
+  kind: z.literal('action'),
+  /** Runs the action once per element of this array; `item` and `index` are in scope. */
+  forEach: Expression.optional(),
+  /** Stable key of an item for its idempotency key; defaults to the item's index. */
+  itemKey: Expression.optional(),
+  retry: RetryPolicy.optional(),
+  /**
+   * Take a token before each call (each item of a `forEach`). Waiting for one does not count as
+   * an attempt: a short wait sleeps, a longer one gives the run up until the token is due.
+   */
+  rateLimit: RateLimit.optional(),
+};
+
+/** An action through the generic HTTP connector: any URL, request written out in the flow. */
+export const HttpActionStep = z
   .object({
-    ...stepBase,
-    kind: z.literal('action'),
+    ...actionBase,
     connector: z.literal('http'),
     request: HttpRequest,
-    /** Runs the action once per element of this array; `item` and `index` are in scope. */
-    forEach: Expression.optional(),
-    /** Stable key of an item for its idempotency key; defaults to the item's index. */
-    itemKey: Expression.optional(),
-    retry: RetryPolicy.optional(),
-    /**
-     * Take a token before each call (each item of a `forEach`). Waiting for one does not count as
-     * an attempt: a short wait sleeps, a longer one gives the run up until the token is due.
-     */
-    rateLimit: RateLimit.optional(),
   })
   .strict();
-export type ActionStep = z.infer<typeof ActionStep>;
+export type HttpActionStep = z.infer<typeof HttpActionStep>;
+
+/**
+ * An action of a System's connector (HubSpot, NetSuite, …) through a named Connection, which holds
+ * the base URL, credentials and rate limits. The connector's schema checks `input` at run time.
+ */
+export const ConnectorActionStep = z
+  .object({
+    ...actionBase,
+    connection: ConnectionName,
+    /** The connector's action, e.g. `contacts.upsert`. */
+    action: z
+      .string()
+      .regex(
+        /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)*$/,
+        'actions are dotted camelCase, e.g. contacts.upsert',
+      ),
+    /** JSONata expression whose value is the action's input. */
+    input: Expression.optional(),
+  })
+  .strict();
+export type ConnectorActionStep = z.infer<typeof ConnectorActionStep>;
+
+export type ActionStep = HttpActionStep | ConnectorActionStep;
+
+/** An action step: through a Connection when it names one, else the generic HTTP connector. */
+export const ActionStep: z.ZodType<ActionStep> = z
+  .object({})
+  .passthrough()
+  .transform((v, ctx): ActionStep => {
+    const schema = 'connection' in v ? ConnectorActionStep : HttpActionStep;
+    const parsed = (schema as z.ZodType<ActionStep>).safeParse(v);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const path =
+        issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+      ctx.addIssue({ code: 'custom', message: issue.message, path, input: v });
+    }
+    return z.NEVER;
+  });
+
+/** Whether an action step goes through a Connection. */
+export function isConnectorAction(step: ActionStep): step is ConnectorActionStep {
+  return 'connection' in step;
+}
 
 export const WaitStep = z
   .object({
@@ -237,7 +294,12 @@ export type DedupeRule = z.infer<typeof DedupeRule>;
 export const WebhookTrigger = z
   .object({
     kind: z.literal('webhook'),
-    path: z.string().regex(/^[a-z0-9][a-z0-9/_-]{0,127}$/, 'must be lower-case letters, digits, /, _ and -'),
+    path: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9/_-]{0,127}$/, 'must be lower-case letters, digits, /, _ and -')
+      .refine((p) => !p.startsWith('connections/'), {
+        message: '`connections/` is reserved for connector webhooks (trigger kind connector-webhook)',
+      }),
     signature: SignatureCheck.optional(),
     dedupe: DedupeRule.optional(),
     maxBodyBytes: z
@@ -270,7 +332,48 @@ export type ScheduleTrigger = z.infer<typeof ScheduleTrigger>;
 export const ManualTrigger = z.object({ kind: z.literal('manual') }).strict();
 export type ManualTrigger = z.infer<typeof ManualTrigger>;
 
-export const Trigger = z.discriminatedUnion('kind', [WebhookTrigger, ScheduleTrigger, ManualTrigger]);
+/**
+ * Changes polled from a System through a Connection: the connector's poll trigger supplies
+ * "changes since cursor"; the cursor is kept per (Connection, trigger) and survives restarts and
+ * redeploys. Each change becomes one Event (deduped by the change's key).
+ */
+export const PollTrigger = z
+  .object({
+    kind: z.literal('poll'),
+    connection: ConnectionName,
+    /** The connector's poll trigger, e.g. `contacts`. */
+    trigger: z.string().min(1),
+    /** How often to ask for changes (at least 1s). Flows sharing a (Connection, trigger) poll at the shortest. */
+    every: Duration.default('1m'),
+    /** Only changes of these types (e.g. `contact.updated`); all when absent. */
+    types: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type PollTrigger = z.infer<typeof PollTrigger>;
+
+/**
+ * Deliveries of a System's own signed webhooks, verified by the connector with the Connection's
+ * webhook secrets, at `POST /hooks/connections/<connection>/<trigger>`.
+ */
+export const ConnectorWebhookTrigger = z
+  .object({
+    kind: z.literal('connector-webhook'),
+    connection: ConnectionName,
+    /** The connector's webhook trigger, e.g. `events`. */
+    trigger: z.string().min(1),
+    /** Only events of these types (e.g. `contact.creation`); all when absent. */
+    types: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type ConnectorWebhookTrigger = z.infer<typeof ConnectorWebhookTrigger>;
+
+export const Trigger = z.discriminatedUnion('kind', [
+  WebhookTrigger,
+  ScheduleTrigger,
+  ManualTrigger,
+  PollTrigger,
+  ConnectorWebhookTrigger,
+]);
 export type Trigger = z.infer<typeof Trigger>;
 export type TriggerKind = Trigger['kind'];
 

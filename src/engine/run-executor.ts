@@ -7,6 +7,7 @@ import type { Policy } from '../governance/policy.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClaimedRun, NewRunProgress, RunProgress, RunStateChange, Store } from '../store/port.js';
 import type { ActionRecord, JournalEntry } from '../store/records.js';
+import { type ConnectionAccess, noConnections } from './connection-access.js';
 import type { FlowResponse } from './ingest-port.js';
 import { chosenSteps } from './steps/branch.js';
 import type { ActionLedger, StepEnv, StepExecutors, StepOutcome } from './steps/step-env.js';
@@ -16,6 +17,8 @@ export interface RunExecutorDeps {
   executors: StepExecutors;
   secrets: SecretSource;
   policy: Policy;
+  /** Default: none, so an action naming a Connection fails with `not_found`. */
+  connections?: ConnectionAccess;
   logger: Logger;
   now(): number;
   random(): number;
@@ -347,6 +350,7 @@ export class RunExecution {
       ledger,
       secrets: this.deps.secrets,
       policy: this.deps.policy,
+      connections: this.deps.connections ?? noConnections,
       now: this.deps.now,
       random: this.deps.random,
       takeRateLimit: (limit) => this.deps.store.takeRateLimit({ ...limit, now: this.deps.now() }),

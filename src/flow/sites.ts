@@ -4,7 +4,7 @@
  * shared by validation (to report problems at the right line) and compilation (to compile each
  * source once), so the two can never disagree about what a flow contains.
  */
-import type { Flow, Step, StepKind } from '../contract/flow.js';
+import { type Flow, isConnectorAction, type Step, type StepKind } from '../contract/flow.js';
 
 export type SitePath = (string | number)[];
 
@@ -43,14 +43,18 @@ const collectors: { [K in StepKind]: Collect<K> } = {
     });
   },
   action: (s, at, out) => {
-    const req = [...at, 'request'];
-    tmpl(out, s.request.url, [...req, 'url']);
-    for (const [name, value] of Object.entries(s.request.headers)) {
-      // A secret reference is resolved by the executor, not evaluated.
-      if (typeof value === 'string') tmpl(out, value, [...req, 'headers', name]);
+    if (isConnectorAction(s)) {
+      expr(out, s.input, [...at, 'input']);
+    } else {
+      const req = [...at, 'request'];
+      tmpl(out, s.request.url, [...req, 'url']);
+      for (const [name, value] of Object.entries(s.request.headers)) {
+        // A secret reference is resolved by the executor, not evaluated.
+        if (typeof value === 'string') tmpl(out, value, [...req, 'headers', name]);
+      }
+      for (const [name, value] of Object.entries(s.request.query)) tmpl(out, value, [...req, 'query', name]);
+      expr(out, s.request.body, [...req, 'body']);
     }
-    for (const [name, value] of Object.entries(s.request.query)) tmpl(out, value, [...req, 'query', name]);
-    expr(out, s.request.body, [...req, 'body']);
     expr(out, s.forEach, [...at, 'forEach']);
     expr(out, s.itemKey, [...at, 'itemKey']);
   },

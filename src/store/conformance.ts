@@ -1,12 +1,14 @@
 import { describe } from 'vitest';
 import { adminAndAudit } from './conformance/admin-audit.js';
 import { claimsAndLeases } from './conformance/claims.js';
+import { connectionsStore } from './conformance/connections.js';
 import { errorQueue } from './conformance/exceptions.js';
 import { useFreshStore } from './conformance/fixtures.js';
 import { flowsAndEvents } from './conformance/flows-events.js';
 import { limitsAndInspection } from './conformance/limits.js';
 import { notifications } from './conformance/notifications.js';
 import { runProgress } from './conformance/progress.js';
+import { triggerCursors } from './conformance/trigger-cursors.js';
 import type { Store } from './port.js';
 
 /**
@@ -26,7 +28,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     runProgress(ctx);
     errorQueue(ctx);
     adminAndAudit(ctx);
+    connectionsStore(ctx);
     notifications(ctx);
     limitsAndInspection(ctx);
+    triggerCursors(ctx);
   });
 }

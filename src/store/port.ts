@@ -3,6 +3,7 @@ import type { Flow } from '../contract/flow.js';
 import type {
   ActionRecord,
   AuditEventRecord,
+  ConnectionRecord,
   EventPayload,
   EventRecord,
   EventSource,
@@ -35,7 +36,8 @@ export interface Store {
   /**
    * Calls `listener` after a commit that other processes' workers and registries must hear about:
    * `'runs'` when runs became due for any worker (an event accepted without an inline claim, a
-   * retry from the error queue), `'flows'` when a new flow version was published. PostgreSQL
+   * retry from the error queue), `'flows'` when a new flow version was published, `'connections'`
+   * when a Connection was created, replaced or deleted. PostgreSQL
    * delivers them across processes (LISTEN/NOTIFY); SQLite, one process by design, in-process.
    *
    * A hint, not a log: topics may repeat or arrive with nothing new (after a reconnect both are
@@ -111,7 +113,22 @@ export interface Store {
    */
   takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }>;
 
-  // Auth and audit
+  // Trigger cursors
+  /**
+   * Takes or renews the poll lease of trigger cursor `key` (created on first use, cursor null) for
+   * `owner`. The cursor when the lease is `owner`'s; null when another live process holds it.
+   */
+  leaseTriggerCursor(input: LeaseTriggerCursor): Promise<{ cursor: string | null } | null>;
+  /**
+   * Moves the cursor from `from` to `to` while `owner` holds the lease. False when the lease was
+   * lost or the cursor moved meanwhile: nothing changes, and the next poll fetches from the stored
+   * cursor again (the events' dedupe keys drop what was already accepted).
+   */
+  advanceTriggerCursor(input: AdvanceTriggerCursor): Promise<boolean>;
+  /** Gives the lease up (on shutdown) so another process may poll at once. */
+  releaseTriggerCursor(input: { key: string; owner: string }): Promise<void>;
+  getTriggerCursor(key: string): Promise<TriggerCursorRecord | null>;
+
   /**
    * Stores a token. WeftError `conflict` when its id or hash exists, or when a token that is not
    * revoked already has its name (the name is the audit actor, so live names are unique).
@@ -126,7 +143,52 @@ export interface Store {
    */
   revokeToken(input: { id: string; audit: AuditInput; now: number }): Promise<TokenRecord>;
   countTokens(): Promise<number>;
+
+  // Connections
+  /**
+   * Creates or replaces the Connection `record.name`, with the audit entry in the same
+   * transaction (the caller keeps secret values out of it: the store only ever sees ciphertext).
+   * A replacement keeps the stored `createdAt`. Returns what is stored, and whether it is new.
+   * Announces `'connections'` after the commit.
+   */
+  putConnection(input: { record: ConnectionRecord; audit: AuditInput }): Promise<{
+    record: ConnectionRecord;
+    created: boolean;
+  }>;
+  getConnection(name: string): Promise<ConnectionRecord | null>;
+  /** Every Connection, by name. */
+  listConnections(): Promise<ConnectionRecord[]>;
+  /**
+   * Deletes a Connection with its audit entry in the same transaction and returns what was
+   * stored; WeftError `not_found` for an unknown name. Announces `'connections'`.
+   */
+  deleteConnection(input: { name: string; audit: AuditInput }): Promise<ConnectionRecord>;
+
   listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]>;
+}
+
+export interface LeaseTriggerCursor {
+  key: string;
+  owner: string;
+  leaseMs: number;
+  now: number;
+}
+
+export interface AdvanceTriggerCursor {
+  key: string;
+  owner: string;
+  from: string | null;
+  to: string | null;
+  now: number;
+}
+
+export interface TriggerCursorRecord {
+  key: string;
+  cursor: string | null;
+  leaseOwner: string | null;
+  leaseUntil: number;
+  polledAt: number | null;
+  updatedAt: number;
 }
 
 export interface MigrationReport {
@@ -135,10 +197,10 @@ export interface MigrationReport {
 }
 
 /** What `subscribe` listeners hear: which kind of state changed. */
-export type StoreTopic = 'runs' | 'flows';
+export type StoreTopic = 'runs' | 'flows' | 'connections';
 
 /** Every topic, e.g. to emit all of them after a reconnect. */
-export const storeTopics: readonly StoreTopic[] = ['runs', 'flows'];
+export const storeTopics: readonly StoreTopic[] = ['runs', 'flows', 'connections'];
 
 /**
  * Ends a subscription when called. `ready` resolves once changes committed from then on are sure

@@ -24,7 +24,7 @@ export interface FlowRecord {
   updatedAt: number;
 }
 
-export type EventSource = 'webhook' | 'schedule' | 'manual';
+export type EventSource = 'webhook' | 'schedule' | 'manual' | 'poll';
 
 export interface EventRecord {
   id: string;
@@ -150,4 +150,33 @@ export interface ScheduleStateRecord {
   flowVersionId: string;
   /** The last tick that was turned into an Event. */
   lastTickAt: number;
+}
+
+/** A Connection's limits as stored; every field is optional (the connector's defaults apply). */
+export interface ConnectionLimitsRecord {
+  requestsPerSecond?: number;
+  burst?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * A Connection as stored. Its secrets (the `auth` fields and the webhook secrets) are only ever
+ * here as `secret`, ciphertext sealed above the store (src/connections/secret-box.ts); the store
+ * never sees a plaintext secret. `authFields` and `webhookSecretCount` describe the secrets
+ * without revealing them, so lists need no key.
+ */
+export interface ConnectionRecord {
+  name: string;
+  connector: string;
+  baseUrl: string | null;
+  settings: Record<string, string>;
+  limits: ConnectionLimitsRecord;
+  authKind: string;
+  /** Names of the auth fields that are set (`['token']`), never their values. */
+  authFields: string[];
+  webhookSecretCount: number;
+  /** The sealed secrets: `<format>:<key id>:<iv>:<tag>:<ciphertext>`. */
+  secret: string;
+  createdAt: number;
+  updatedAt: number;
 }

@@ -29,6 +29,9 @@ const root = (() => {
 /** The installed `weft` command. */
 export const weftBin = path.join(root, 'bin', 'weft.js');
 
+/** The secrets key every process of a test cluster shares (a fixed test value, not a real secret). */
+export const clusterSecretsKey = Buffer.alloc(32, 7).toString('base64');
+
 /** The roles of the one binary: API + webhooks + scheduler, worker only, or both. */
 export type WeftRole = 'serve' | 'work' | 'start';
 
@@ -148,6 +151,8 @@ export class WeftNode {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       WEFT_DATABASE_URL: this.cluster.databaseUrl,
+      // Cluster mode refuses to start without the shared key that encrypts Connection secrets.
+      WEFT_SECRETS_KEY: clusterSecretsKey,
       WEFT_HOST: '127.0.0.1',
       WEFT_DATA_DIR: this.dataDir,
       // Info: the worker's start-up line carries its lease owner (see owner()); runs log nothing at info.

@@ -1,4 +1,5 @@
 import { systemClock } from '../../src/contract/clock.js';
+import type { ConnectionAccess } from '../../src/engine/connection-access.js';
 import { Engine } from '../../src/engine/engine.js';
 import { stepExecutors } from '../../src/engine/steps/index.js';
 import { Worker } from '../../src/engine/worker.js';
@@ -27,6 +28,7 @@ export interface HarnessOptions {
   store?: Store;
   secrets?: Record<string, string>;
   policy?: Policy;
+  connections?: ConnectionAccess;
   leaseMs?: number;
   concurrency?: number;
 }
@@ -48,6 +50,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           executors: stepExecutors,
           secrets: { get: (name) => opts.secrets?.[name] },
           policy: opts.policy ?? allowAll,
+          ...(opts.connections ? { connections: opts.connections } : {}),
           logger: silentLogger,
           now: () => Date.now(),
           random: Math.random,

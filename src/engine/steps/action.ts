@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { callHttp, type HttpRequestInput } from '../../connectors/http/http-call.js';
 import { type SerializedError, toWeftError, WeftError } from '../../contract/errors.js';
-import type { ActionStep, HttpRequest, RateLimit } from '../../contract/flow.js';
+import {
+  type ActionStep,
+  type ConnectorActionStep,
+  type HttpActionStep,
+  type HttpRequest,
+  isConnectorAction,
+  type RateLimit,
+} from '../../contract/flow.js';
 import type { Scope } from '../../flow/compiled.js';
 import type { ActionRecord } from '../../store/records.js';
 import { decideRetry, defaultRetryPolicy } from '../retry.js';
@@ -24,23 +31,49 @@ interface Item {
 }
 
 /**
- * `action`: one write per item through the HTTP connector. The ledger is consulted before every
- * call (a write that succeeded earlier is replayed, not repeated), failures are classified and
- * retried by the step's policy, and what is finally given up on becomes an Exception.
+ * What differs between an action through the generic HTTP connector and one through a
+ * Connection; the ledger, policy, rate limits and retries around the call are the same.
+ */
+interface ActionPort {
+  /** The connector's name, as the policy sees it. */
+  connector: string;
+  render(scope: Scope): Promise<unknown>;
+  /** An edit-and-retry's replacement input, checked for shape. */
+  fromEdited(value: unknown): unknown;
+  /** Where the call goes, secret-free: kept in the ledger and shown to the policy. */
+  target(input: unknown): { method: string; url: string };
+  call(input: unknown, call: { idempotencyKey: string; attempt: number }): Promise<unknown>;
+  /** Shared buckets to take a token from before each call: the step's, then the Connection's. */
+  buckets: RateLimit[];
+}
+
+/**
+ * `action`: one write per item, through the generic HTTP connector or a Connection. The ledger
+ * is consulted before every call (a write that succeeded earlier is replayed, not repeated),
+ * failures are classified and retried by the step's policy, and what is finally given up on
+ * becomes an Exception.
  */
 export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
   const policy = step.retry ?? env.flow.definition.retry ?? defaultRetryPolicy;
-  const items = await listItems(step, env);
-  const edited = editedRequests(env, items.length);
-  const requests: HttpRequestInput[] = [];
-  for (const [i, item] of items.entries()) {
-    requests.push(edited?.[i] ?? (await renderRequest(step.request, env, item.scope)));
-  }
-  const input = step.forEach === undefined ? requests[0] : requests;
   let attempts = env.entry?.attempts ?? 0;
+  let port: ActionPort;
+  try {
+    port = isConnectorAction(step) ? await connectorPort(step, env) : httpPort(step, env);
+  } catch (err) {
+    attempts += 1;
+    return retryOrFail({ error: toWeftError(err), attempts, policy, env, input: undefined });
+  }
+  const items = await listItems(step, env);
+  const edited = editedInputs(env, items.length, port);
+  const inputs: unknown[] = [];
+  for (const [i, item] of items.entries()) {
+    inputs.push(edited?.[i] ?? (await port.render(item.scope)));
+  }
+  const input = step.forEach === undefined ? inputs[0] : inputs;
   const results: unknown[] = [];
   for (const [i, item] of items.entries()) {
-    const request = requests[i] as HttpRequestInput;
+    const itemInput = inputs[i];
+    const target = port.target(itemInput);
     const key = idempotencyKey(env.run.id, step.id, item.key);
     const previous = env.ledger.get(key);
     if (previous?.status === 'succeeded') {
@@ -53,9 +86,9 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
       runId: env.run.id,
       stepId: step.id,
       kind: 'action',
-      connector: step.connector,
-      method: request.method,
-      target: targetOf(request.url),
+      connector: port.connector,
+      method: target.method,
+      target: target.url,
     });
     if (!verdict.allow) {
       const error = new WeftError({
@@ -64,8 +97,8 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
       });
       return { type: 'failed', error, input, attempts };
     }
-    if (step.rateLimit !== undefined) {
-      const wait = await takeToken(step.rateLimit, env);
+    for (const bucket of port.buckets) {
+      const wait = await takeToken(bucket, env);
       if (wait !== undefined) {
         // Not an attempt: nothing was sent. The run is given up until a token is due.
         return {
@@ -80,15 +113,12 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
     }
     const now = env.now();
     try {
-      const result = await callHttp({
-        request,
-        secretHeaders: resolveSecretHeaders(step.request, env),
+      const result = await port.call(itemInput, {
         idempotencyKey: key,
-        timeoutMs: step.request.timeoutMs,
-        now,
+        attempt: (previous?.attempts ?? 0) + 1,
       });
       env.ledger.record(
-        ledgerEntry({ env, step, item, key, request, previous, now, status: 'succeeded', result }),
+        ledgerEntry({ env, step, item, key, target, previous, now, status: 'succeeded', result }),
       );
       attempts = 0;
       results.push(toJsonValue(result));
@@ -101,7 +131,7 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
           step,
           item,
           key,
-          request,
+          target,
           previous,
           now,
           status: 'failed',
@@ -114,6 +144,56 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
   }
   return { type: 'succeeded', output: step.forEach === undefined ? results[0] : results, input, attempts: 0 };
 };
+
+function httpPort(step: HttpActionStep, env: StepEnv): ActionPort {
+  return {
+    connector: step.connector,
+    render: (scope) => renderRequest(step.request, env, scope),
+    fromEdited: normaliseEdited,
+    target: (input) => {
+      const r = input as HttpRequestInput;
+      return { method: r.method, url: targetOf(r.url) };
+    },
+    call: (input, call) =>
+      callHttp({
+        request: input as HttpRequestInput,
+        secretHeaders: resolveSecretHeaders(step.request, env),
+        idempotencyKey: call.idempotencyKey,
+        timeoutMs: step.request.timeoutMs,
+        now: env.now(),
+      }),
+    buckets: step.rateLimit === undefined ? [] : [step.rateLimit],
+  };
+}
+
+/** Opens the step's Connection (a `not_found` error when it does not exist) and binds its action. */
+async function connectorPort(step: ConnectorActionStep, env: StepEnv): Promise<ActionPort> {
+  const { connected, limits } = await env.connections.open(step.connection);
+  if (connected.connector.actions[step.action] === undefined) {
+    const known = Object.keys(connected.connector.actions).sort().join(', ');
+    throw new WeftError({
+      code: 'invalid_input',
+      message: `connector ${connected.connector.name} (connection ${step.connection}) has no action ${step.action}; it has: ${known}`,
+    });
+  }
+  const buckets: RateLimit[] = step.rateLimit === undefined ? [] : [step.rateLimit];
+  if (limits?.requestsPerSecond !== undefined) {
+    buckets.push({
+      key: `connection:${step.connection}`,
+      perSecond: limits.requestsPerSecond,
+      ...(limits.burst !== undefined ? { burst: limits.burst } : {}),
+    });
+  }
+  return {
+    connector: connected.connector.name,
+    render: async (scope) =>
+      step.input === undefined ? {} : toJsonValue(await env.flow.expression(step.input).evaluate(scope)),
+    fromEdited: (value) => value,
+    target: () => ({ method: step.action, url: `connection:${step.connection}` }),
+    call: (input, call) => connected.run(step.action, input, call),
+    buckets,
+  };
+}
 
 /** Waits shorter than this sleep in-process: cheaper than giving the run up and claiming it again. */
 export const maxInlineRateWaitMs = 250;
@@ -206,18 +286,18 @@ async function listItems(step: ActionStep, env: StepEnv): Promise<Item[]> {
   return items;
 }
 
-/** An edit-and-retry from the error queue replaces the computed request(s) with the person's version. */
-function editedRequests(env: StepEnv, count: number): HttpRequestInput[] | undefined {
+/** An edit-and-retry from the error queue replaces the computed input(s) with the person's version. */
+function editedInputs(env: StepEnv, count: number, port: ActionPort): unknown[] | undefined {
   const edited = env.entry?.editedInput;
   if (edited === undefined || edited === null) return undefined;
   const list = Array.isArray(edited) ? edited : [edited];
   if (list.length !== count) {
     throw new WeftError({
       code: 'invalid_input',
-      message: `edited input has ${list.length} request(s), the step has ${count} item(s)`,
+      message: `edited input has ${list.length} item(s), the step has ${count} item(s)`,
     });
   }
-  return list.map((r) => normaliseEdited(r));
+  return list.map((r) => port.fromEdited(r));
 }
 
 function normaliseEdited(value: unknown): HttpRequestInput {
@@ -272,7 +352,7 @@ function ledgerEntry(opts: {
   step: ActionStep;
   item: Item;
   key: string;
-  request: HttpRequestInput;
+  target: { method: string; url: string };
   previous: ActionRecord | undefined;
   now: number;
   status: 'succeeded' | 'failed';
@@ -288,7 +368,7 @@ function ledgerEntry(opts: {
     itemKey: opts.item.key ?? '',
     attempts: (previous?.attempts ?? 0) + 1,
     status: opts.status,
-    request: { method: opts.request.method, url: targetOf(opts.request.url) },
+    request: opts.target,
     responseStatus: result?.status ?? opts.responseStatus ?? null,
     response: opts.result === undefined ? null : toJsonValue(opts.result),
     firstAttemptAt: previous?.firstAttemptAt ?? now,

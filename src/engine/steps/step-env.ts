@@ -4,6 +4,7 @@ import type { Step, StepKind } from '../../contract/flow.js';
 import type { CompiledFlow, Scope } from '../../flow/compiled.js';
 import type { Policy } from '../../governance/policy.js';
 import type { ActionRecord, JournalEntry, RunRecord } from '../../store/records.js';
+import type { ConnectionAccess } from '../connection-access.js';
 
 /** The write ledger of one run as a step sees it: look up before calling, record after. */
 export interface ActionLedger {
@@ -21,6 +22,8 @@ export interface StepEnv {
   readonly ledger: ActionLedger;
   readonly secrets: SecretSource;
   readonly policy: Policy;
+  /** Named Connections, for action steps that name one. */
+  readonly connections: ConnectionAccess;
   now(): number;
   random(): number;
   /**

@@ -210,9 +210,46 @@ WHERE revoked_at IS NULL
 CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
 `;
 
+/**
+ * Connections: a configured Connector per name. Secrets (auth fields, webhook secrets) are only
+ * stored sealed in `secret` (AES-256-GCM, sealed above the store); `auth_fields` and
+ * `webhook_secrets` say which secrets are set, so lists need no key.
+ */
+const connections = `
+CREATE TABLE connections (
+  name             TEXT COLLATE "C" PRIMARY KEY,
+  connector        TEXT NOT NULL,
+  base_url         TEXT,
+  settings         JSONB NOT NULL,
+  limits           JSONB NOT NULL,
+  auth_kind        TEXT NOT NULL,
+  auth_fields      JSONB NOT NULL,
+  webhook_secrets  INTEGER NOT NULL CHECK (webhook_secrets >= 0),
+  secret           TEXT NOT NULL,
+  created_at       BIGINT NOT NULL,
+  updated_at       BIGINT NOT NULL
+);
+`;
+
+/** Poll triggers: one durable cursor per (Connection, trigger), leased to one poller at a time. */
+const triggerCursors = `
+CREATE TABLE trigger_cursors (
+  key          TEXT COLLATE "C" PRIMARY KEY,
+  cursor       TEXT,
+  lease_owner  TEXT,
+  lease_until  BIGINT NOT NULL DEFAULT 0,
+  polled_at    BIGINT,
+  updated_at   BIGINT NOT NULL
+);
+ALTER TABLE events DROP CONSTRAINT events_source_check;
+ALTER TABLE events ADD CONSTRAINT events_source_check CHECK (source IN ('webhook', 'schedule', 'manual', 'poll'));
+`;
+
 /** Every migration, oldest first. */
 export const migrations: readonly Migration[] = [
   { version: 1, id: '001_init', sql: init },
   { version: 2, id: '002_limits', sql: limits },
   { version: 3, id: '003_token_names', sql: tokenNames },
+  { version: 4, id: '004_connections', sql: connections },
+  { version: 5, id: '005_trigger_cursors', sql: triggerCursors },
 ];

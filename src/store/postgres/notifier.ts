@@ -3,7 +3,7 @@ import { WeftError } from '../../contract/errors.js';
 import { type StoreTopic, type Subscription, storeTopics } from '../port.js';
 import { TopicListeners } from '../topics.js';
 
-/** The one NOTIFY channel; the payload is the topic (`runs`, `flows`). */
+/** The one NOTIFY channel; the payload is the topic (`runs`, `flows`, `connections`). */
 export const notifyChannel = 'weft';
 
 /** Options of the LISTEN connection. */

@@ -1,11 +1,13 @@
 import type {
   AcceptEvent,
   AcceptEventResult,
+  AdvanceTriggerCursor,
   AuditInput,
   ClaimedRun,
   ClaimRuns,
   EventFilter,
   ExceptionFilter,
+  LeaseTriggerCursor,
   MigrationReport,
   PublishFlowVersion,
   ResolveException,
@@ -17,10 +19,12 @@ import type {
   StoreTopic,
   Subscription,
   TakeRateLimit,
+  TriggerCursorRecord,
 } from '../port.js';
 import type {
   ActionRecord,
   AuditEventRecord,
+  ConnectionRecord,
   EventRecord,
   ExceptionRecord,
   FlowRecord,
@@ -36,6 +40,8 @@ import { inspect, migrate } from './migrate.js';
 import { Notifier } from './notifier.js';
 import * as admin from './queries-admin.js';
 import * as audit from './queries-audit.js';
+import * as connections from './queries-connections.js';
+import * as cursors from './queries-cursors.js';
 import * as exceptions from './queries-exceptions.js';
 import * as flows from './queries-flows.js';
 import * as limits from './queries-limits.js';
@@ -238,6 +244,24 @@ export class PostgresStore implements Store {
     return this.db.read((sql) => limits.takeRateLimit(sql, input));
   }
 
+  // Trigger cursors: single statements, atomic on their own (the row lock orders pollers).
+
+  async leaseTriggerCursor(input: LeaseTriggerCursor): Promise<{ cursor: string | null } | null> {
+    return this.db.read((sql) => cursors.leaseTriggerCursor(sql, input));
+  }
+
+  async advanceTriggerCursor(input: AdvanceTriggerCursor): Promise<boolean> {
+    return this.db.read((sql) => cursors.advanceTriggerCursor(sql, input));
+  }
+
+  async releaseTriggerCursor(input: { key: string; owner: string }): Promise<void> {
+    await this.db.read((sql) => cursors.releaseTriggerCursor(sql, input));
+  }
+
+  async getTriggerCursor(key: string): Promise<TriggerCursorRecord | null> {
+    return this.db.read((sql) => cursors.getTriggerCursor(sql, key));
+  }
+
   // Auth and audit
 
   async createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void> {
@@ -258,6 +282,27 @@ export class PostgresStore implements Store {
 
   async countTokens(): Promise<number> {
     return this.db.read((sql) => admin.countTokens(sql));
+  }
+
+  // Connections
+
+  async putConnection(input: {
+    record: ConnectionRecord;
+    audit: AuditInput;
+  }): Promise<{ record: ConnectionRecord; created: boolean }> {
+    return this.db.write((sql) => connections.putConnection(sql, input));
+  }
+
+  async getConnection(name: string): Promise<ConnectionRecord | null> {
+    return this.db.read((sql) => connections.getConnection(sql, name));
+  }
+
+  async listConnections(): Promise<ConnectionRecord[]> {
+    return this.db.read((sql) => connections.listConnections(sql));
+  }
+
+  async deleteConnection(input: { name: string; audit: AuditInput }): Promise<ConnectionRecord> {
+    return this.db.write((sql) => connections.deleteConnection(sql, input));
   }
 
   async listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]> {

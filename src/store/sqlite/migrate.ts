@@ -8,6 +8,17 @@ import { migrations } from './migrations.js';
  * (so two processes starting together apply each one once). Idempotent.
  */
 export function migrate(conn: Connection, now: number = Date.now()): MigrationReport {
+  // Rebuilding a referenced table (SQLite cannot alter a constraint) needs foreign keys off, and
+  // the pragma is a no-op inside a transaction; they are checked before the commit instead.
+  conn.pragma('foreign_keys = OFF');
+  try {
+    return migrateWithinTransaction(conn, now);
+  } finally {
+    conn.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateWithinTransaction(conn: Connection, now: number): MigrationReport {
   return conn.write(() => {
     conn.exec(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -36,6 +47,14 @@ export function migrate(conn: Connection, now: number = Date.now()): MigrationRe
         now,
       });
       applied.push(m.id);
+    }
+    const broken = conn.sql.all<{ table: string }>('PRAGMA foreign_key_check');
+    if (broken.length > 0) {
+      throw new WeftError({
+        code: 'internal',
+        message: `migration left ${broken.length} broken foreign key(s); nothing was applied`,
+        details: { tables: [...new Set(broken.map((b) => b.table))] },
+      });
     }
     return { applied, current: known };
   });

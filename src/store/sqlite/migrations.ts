@@ -188,9 +188,62 @@ WHERE revoked_at IS NULL
 CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
 `;
 
+/**
+ * Connections: a configured Connector per name. Secrets (auth fields, webhook secrets) are only
+ * stored sealed in `secret` (AES-256-GCM, sealed above the store); `auth_fields` and
+ * `webhook_secrets` say which secrets are set, so lists need no key.
+ */
+const connections = `
+CREATE TABLE connections (
+  name             TEXT PRIMARY KEY,
+  connector        TEXT NOT NULL,
+  base_url         TEXT,
+  settings         TEXT NOT NULL,
+  limits           TEXT NOT NULL,
+  auth_kind        TEXT NOT NULL,
+  auth_fields      TEXT NOT NULL,
+  webhook_secrets  INTEGER NOT NULL,
+  secret           TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+`;
+
+/**
+ * Poll triggers: one durable cursor per (Connection, trigger), leased to one poller at a time.
+ * Events gain the `poll` source; SQLite cannot alter a CHECK, so the table is rebuilt the way
+ * SQLite documents it (migrate() runs with foreign keys off and checks them before committing).
+ */
+const triggerCursors = `
+CREATE TABLE trigger_cursors (
+  key          TEXT PRIMARY KEY,
+  cursor       TEXT,
+  lease_owner  TEXT,
+  lease_until  INTEGER NOT NULL DEFAULT 0,
+  polled_at    INTEGER,
+  updated_at   INTEGER NOT NULL
+);
+CREATE TABLE events_005 (
+  id           TEXT PRIMARY KEY,
+  flow_name    TEXT NOT NULL,
+  source       TEXT NOT NULL CHECK (source IN ('webhook', 'schedule', 'manual', 'poll')),
+  dedupe_key   TEXT,
+  payload      TEXT NOT NULL,
+  received_at  INTEGER NOT NULL
+);
+INSERT INTO events_005 (id, flow_name, source, dedupe_key, payload, received_at)
+  SELECT id, flow_name, source, dedupe_key, payload, received_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_005 RENAME TO events;
+CREATE UNIQUE INDEX events_dedupe ON events (flow_name, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX events_flow ON events (flow_name, id);
+`;
+
 /** Every migration, oldest first. */
 export const migrations: readonly Migration[] = [
   { version: 1, id: '001_init', sql: init },
   { version: 2, id: '002_limits', sql: limits },
   { version: 3, id: '003_token_names', sql: tokenNames },
+  { version: 4, id: '004_connections', sql: connections },
+  { version: 5, id: '005_trigger_cursors', sql: triggerCursors },
 ];

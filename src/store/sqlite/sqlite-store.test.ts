@@ -194,3 +194,48 @@ describe('SqliteStore', () => {
     }
   });
 });
+
+describe('migration 005 (events rebuilt for the poll source)', () => {
+  it('keeps events and their runs, and the runs still reference them', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open({ path });
+    await store.migrate();
+    const { version } = await publish(store, 'kept');
+    const { eventId, runId } = await acceptRun(store, { version, at: T0, dedupeKey: 'k1' });
+    await store.close();
+
+    // Put the database back to how 004 left it: the old events CHECK, no cursors table.
+    const raw = new Database(path);
+    raw.pragma('foreign_keys = OFF');
+    raw.exec(`
+      BEGIN;
+      CREATE TABLE events_old (
+        id TEXT PRIMARY KEY, flow_name TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('webhook', 'schedule', 'manual')),
+        dedupe_key TEXT, payload TEXT NOT NULL, received_at INTEGER NOT NULL);
+      INSERT INTO events_old SELECT * FROM events;
+      DROP TABLE events;
+      ALTER TABLE events_old RENAME TO events;
+      CREATE UNIQUE INDEX events_dedupe ON events (flow_name, dedupe_key) WHERE dedupe_key IS NOT NULL;
+      CREATE INDEX events_flow ON events (flow_name, id);
+      DROP TABLE trigger_cursors;
+      DELETE FROM schema_migrations WHERE version = 5;
+      COMMIT;`);
+    raw.close();
+
+    const reopened = SqliteStore.open({ path });
+    try {
+      expect((await reopened.migrate()).applied).toEqual(['005_trigger_cursors']);
+      expect((await reopened.getEvent(eventId))?.dedupeKey).toBe('k1');
+      expect((await reopened.getRun(runId))?.eventId).toBe(eventId);
+      expect(reopened.pragma('foreign_key_check')).toBeUndefined();
+      const polled = await acceptRun(reopened, { version, at: T0 + 1, source: 'poll', dedupeKey: 'p1' });
+      expect((await reopened.getEvent(polled.eventId))?.source).toBe('poll');
+      // The dedupe index came back with the table.
+      const again = await reopened.acceptEvent(eventInput({ version, at: T0 + 2, dedupeKey: 'k1' }));
+      expect(again.accepted).toBe(false);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

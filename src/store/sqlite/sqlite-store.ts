@@ -1,11 +1,13 @@
 import type {
   AcceptEvent,
   AcceptEventResult,
+  AdvanceTriggerCursor,
   AuditInput,
   ClaimedRun,
   ClaimRuns,
   EventFilter,
   ExceptionFilter,
+  LeaseTriggerCursor,
   MigrationReport,
   PublishFlowVersion,
   ResolveException,
@@ -17,10 +19,12 @@ import type {
   StoreTopic,
   Subscription,
   TakeRateLimit,
+  TriggerCursorRecord,
 } from '../port.js';
 import type {
   ActionRecord,
   AuditEventRecord,
+  ConnectionRecord,
   EventRecord,
   ExceptionRecord,
   FlowRecord,
@@ -36,6 +40,8 @@ import { Connection, type SqliteStoreOptions } from './connection.js';
 import { inspect, migrate } from './migrate.js';
 import * as admin from './queries-admin.js';
 import * as audit from './queries-audit.js';
+import * as connections from './queries-connections.js';
+import * as cursors from './queries-cursors.js';
 import * as exceptions from './queries-exceptions.js';
 import * as flows from './queries-flows.js';
 import * as limits from './queries-limits.js';
@@ -231,6 +237,24 @@ export class SqliteStore implements Store {
     return this.conn.write(() => limits.takeRateLimit(this.conn.sql, input));
   }
 
+  // Trigger cursors
+
+  async leaseTriggerCursor(input: LeaseTriggerCursor): Promise<{ cursor: string | null } | null> {
+    return this.conn.write(() => cursors.leaseTriggerCursor(this.conn.sql, input));
+  }
+
+  async advanceTriggerCursor(input: AdvanceTriggerCursor): Promise<boolean> {
+    return this.conn.write(() => cursors.advanceTriggerCursor(this.conn.sql, input));
+  }
+
+  async releaseTriggerCursor(input: { key: string; owner: string }): Promise<void> {
+    this.conn.write(() => cursors.releaseTriggerCursor(this.conn.sql, input));
+  }
+
+  async getTriggerCursor(key: string): Promise<TriggerCursorRecord | null> {
+    return this.conn.read(() => cursors.getTriggerCursor(this.conn.sql, key));
+  }
+
   // Auth and audit
 
   async createToken(input: { token: TokenRecord; audit: AuditInput }): Promise<void> {
@@ -251,6 +275,31 @@ export class SqliteStore implements Store {
 
   async countTokens(): Promise<number> {
     return this.conn.read(() => admin.countTokens(this.conn.sql));
+  }
+
+  // Connections
+
+  async putConnection(input: {
+    record: ConnectionRecord;
+    audit: AuditInput;
+  }): Promise<{ record: ConnectionRecord; created: boolean }> {
+    const put = this.conn.write(() => connections.putConnection(this.conn.sql, input));
+    this.topics.emit('connections');
+    return put;
+  }
+
+  async getConnection(name: string): Promise<ConnectionRecord | null> {
+    return this.conn.read(() => connections.getConnection(this.conn.sql, name));
+  }
+
+  async listConnections(): Promise<ConnectionRecord[]> {
+    return this.conn.read(() => connections.listConnections(this.conn.sql));
+  }
+
+  async deleteConnection(input: { name: string; audit: AuditInput }): Promise<ConnectionRecord> {
+    const deleted = this.conn.write(() => connections.deleteConnection(this.conn.sql, input));
+    this.topics.emit('connections');
+    return deleted;
   }
 
   async listAudit(filter: { limit: number; afterSeq?: number }): Promise<AuditEventRecord[]> {
