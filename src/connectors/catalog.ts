@@ -1,6 +1,9 @@
 import type { ConnectorDefinition } from '../connector/connector.js';
+import { hubspotConnector } from './hubspot/connector.js';
 import { postgresConnector } from './postgres/connector.js';
+import { salesforceConnector } from './salesforce/connector.js';
 import { serviceNowConnector } from './servicenow/connector.js';
+import { slackConnector } from './slack/connector.js';
 import { stripeConnector } from './stripe/connector.js';
 import { zendeskConnector } from './zendesk/connector.js';
 
@@ -16,8 +19,11 @@ export interface CatalogEntry {
  * reach actions and triggers only through this catalog.
  */
 export const connectorCatalog: Readonly<Record<string, CatalogEntry>> = {
+  hubspot: { connector: hubspotConnector, probe: { action: 'contacts.list', input: { limit: 1 } } },
+  salesforce: { connector: salesforceConnector, probe: { action: 'limits.get', input: {} } },
   stripe: { connector: stripeConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
   servicenow: { connector: serviceNowConnector, probe: { action: 'incidents.list', input: { limit: 1 } } },
+  slack: { connector: slackConnector, probe: { action: 'auth.test', input: {} } },
   zendesk: { connector: zendeskConnector, probe: { action: 'tickets.list', input: { page_size: 1 } } },
   postgres: { connector: postgresConnector, probe: { action: 'query', input: { sql: 'SELECT 1 AS ok' } } },
 };
