@@ -19,6 +19,7 @@ import { allowAll, type Policy } from './governance/policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
+import { Poller } from './trigger/poll.js';
 import { Scheduler } from './trigger/schedule.js';
 
 /**
@@ -174,6 +175,17 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       const scheduler = new Scheduler({ store, registry, ingest: engine, clock, logger });
       scheduler.start();
       cleanup.push(() => scheduler.stop());
+      const poller = new Poller({
+        store,
+        registry,
+        connections,
+        ingest: engine,
+        clock,
+        logger,
+        owner: Worker.ownerId('poll'),
+      });
+      poller.start();
+      cleanup.push(() => poller.stop());
     }
     worker?.start();
 

@@ -1,5 +1,6 @@
 import type { ConnectorDefinition } from '../connector/connector.js';
 import { hubspotConnector } from './hubspot/connector.js';
+import { netsuiteConnector } from './netsuite/connector.js';
 import { postgresConnector } from './postgres/connector.js';
 import { salesforceConnector } from './salesforce/connector.js';
 import { serviceNowConnector } from './servicenow/connector.js';
@@ -21,6 +22,7 @@ export interface CatalogEntry {
 export const connectorCatalog: Readonly<Record<string, CatalogEntry>> = {
   hubspot: { connector: hubspotConnector, probe: { action: 'contacts.list', input: { limit: 1 } } },
   salesforce: { connector: salesforceConnector, probe: { action: 'limits.get', input: {} } },
+  netsuite: { connector: netsuiteConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
   stripe: { connector: stripeConnector, probe: { action: 'customers.list', input: { limit: 1 } } },
   servicenow: { connector: serviceNowConnector, probe: { action: 'incidents.list', input: { limit: 1 } } },
   slack: { connector: slackConnector, probe: { action: 'auth.test', input: {} } },
