@@ -44,6 +44,12 @@ export const Config = z
     /** `WEFT_CONNECTIONS_DIR` / `--connections`: apply every *.yaml Connection here at start. */
     connectionsDir: z.string().optional(),
     /**
+     * `WEFT_SANDBOX_PORT`: first port of the seven sandbox Systems `--demo` and `weft sandbox`
+     * start (HubSpot, Salesforce, NetSuite, Stripe, Zendesk, ServiceNow, Slack take it and the six
+     * after it). 0: any free ports.
+     */
+    sandboxPort: z.coerce.number().int().min(0).max(65528).default(9101),
+    /**
      * `WEFT_SECRETS_KEY`: base64 of 32 random bytes; encrypts Connection secrets at rest
      * (AES-256-GCM). Absent: `secretsKeyFile`, else (embedded mode only) `<dataDir>/secrets.key`,
      * generated on first use. Cluster mode needs one of the two, the same in every process.
@@ -99,6 +105,7 @@ const envNames: Record<keyof Config, string> = {
   pollMs: 'WEFT_POLL_MS',
   flowsDir: 'WEFT_FLOWS_DIR',
   connectionsDir: 'WEFT_CONNECTIONS_DIR',
+  sandboxPort: 'WEFT_SANDBOX_PORT',
   secretsKey: 'WEFT_SECRETS_KEY',
   secretsKeyFile: 'WEFT_SECRETS_KEY_FILE',
   secretsPreviousKeys: 'WEFT_SECRETS_PREVIOUS_KEYS',

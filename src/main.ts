@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SandboxFleet } from '../sandbox/fleet.js';
 import { createApi } from './api/app.js';
 import { ensureBootstrapToken } from './api/auth.js';
 import { type HttpServer, startHttpServer } from './api/server.js';
@@ -19,6 +20,7 @@ import { allowAll, type Policy } from './governance/policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
+import { startSandboxSystems } from './demo/sandbox-systems.js';
 import { Poller } from './trigger/poll.js';
 import { Scheduler } from './trigger/schedule.js';
 
@@ -54,6 +56,8 @@ export interface RunningWeft {
   port: number | undefined;
   /** `http://host:port`; undefined without the serve role. */
   url: string | undefined;
+  /** With `demo`: the sandbox Systems it started (URL, Connection and kit of each), for tests and tools. */
+  sandboxes: SandboxFleet['sandboxes'] | undefined;
   stop(): Promise<void>;
 }
 
@@ -136,6 +140,17 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
     const connections = new ConnectionRegistry({ store, keys, clock, logger });
     // Every process drops its decrypted Connections when any process changes one.
     cleanup.push(connections.follow());
+    // The demo's Systems are local sandboxes, each reached through a Connection named after it.
+    const sandboxes =
+      opts.demo === true && roles.serve
+        ? await startSandboxSystems({ dir: path.join(config.dataDir, 'sandbox'), basePort: config.sandboxPort })
+        : undefined;
+    if (sandboxes !== undefined) {
+      cleanup.push(() => sandboxes.close());
+      for (const spec of sandboxes.specs) {
+        await connections.put({ spec, actor: 'system:demo', now: clock.now() });
+      }
+    }
     if (config.connectionsDir !== undefined) {
       await applyConnectionFiles({
         dir: config.connectionsDir,
@@ -190,6 +205,11 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
     worker?.start();
 
     const url = server === undefined ? undefined : `http://${config.host}:${server.port}`;
+    if (sandboxes !== undefined && url !== undefined) {
+      sandboxes.attach(url);
+      announce('Sandbox Systems (seeded with the fictional business Loomwise):');
+      for (const line of sandboxes.describe()) announce(`  ${line}`);
+    }
     const where = embedded ? `data in ${config.dataDir}` : 'database: PostgreSQL';
     if (url !== undefined) {
       logger.info({ url, roles, mode: runtimeMode(config) }, 'weft started');
@@ -208,6 +228,7 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       roles,
       port: server?.port,
       url,
+      sandboxes: sandboxes?.fleet.sandboxes,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -298,11 +319,20 @@ function createWorker(deps: {
 
 function flowFilesToDeploy(config: Config, demo: boolean): string[] {
   const files: string[] = [];
-  if (demo) files.push(path.join(packageRoot, 'flows', 'sample-lead-router.yaml'));
-  if (config.flowsDir !== undefined) {
-    for (const name of fs.readdirSync(config.flowsDir).sort()) {
-      if (/\.ya?ml$/.test(name)) files.push(path.join(config.flowsDir, name));
-    }
+  if (demo) {
+    files.push(path.join(packageRoot, 'flows', 'sample-lead-router.yaml'));
+    // The demo's flows between the sandbox Systems (see flows/demo/README.md).
+    files.push(...yamlFiles(path.join(packageRoot, 'flows', 'demo')));
   }
+  if (config.flowsDir !== undefined) files.push(...yamlFiles(config.flowsDir));
   return files;
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => path.join(dir, name));
 }

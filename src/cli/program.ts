@@ -16,6 +16,7 @@ import { registerFlowCommands } from './flows.js';
 import { CliError, type CliIo } from './io.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerRunCommands } from './runs.js';
+import { registerSandboxCommand } from './sandbox.js';
 import { registerServeCommand, registerStartCommand, registerWorkCommand } from './start.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -48,6 +49,7 @@ export function createProgram(io: CliIo): Command {
   registerExceptionCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerConnectionCommands(program, ctx);
+  registerSandboxCommand(program, ctx);
   // Subcommands report usage errors through the same writers, and never call process.exit.
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config.js';
 import { type Roles, type RunningWeft, startWeft } from '../main.js';
 import type { CliContext } from './context.js';
+import { runUntilSignal } from './signals.js';
 
 interface RoleFlags {
   host?: string;
@@ -29,7 +30,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       '--connections <dir>',
       'apply every *.yaml Connection in this directory at start (WEFT_CONNECTIONS_DIR)',
     )
-    .option('--demo', 'also deploy the sample lead-router flow')
+    .option('--demo', 'also start the seven sandbox Systems with their Connections and the demo flows')
     .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: true }));
 }
 
@@ -48,7 +49,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       '--connections <dir>',
       'apply every *.yaml Connection in this directory at start (WEFT_CONNECTIONS_DIR)',
     )
-    .option('--demo', 'also deploy the sample lead-router flow')
+    .option('--demo', 'also start the seven sandbox Systems with their Connections and the demo flows')
     .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: true, work: false }));
 }
 
@@ -83,22 +84,5 @@ async function runRoles(ctx: CliContext, flags: RoleFlags, roles: Roles): Promis
     demo: flags.demo === true,
     announce: (line) => ctx.io.out(`${line}\n`),
   });
-  // Runs until a signal, whatever else holds the event loop: a worker's timers are unref'd, and
-  // while the database is down (every connection lost, a reconnect pending) nothing else would,
-  // so Node would exit mid-outage.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive);
-      process.off('SIGINT', shutdown);
-      process.off('SIGTERM', shutdown);
-      ctx.io.err(`${signal}: stopping…\n`);
-      weft.stop().then(resolve, (err: unknown) => {
-        ctx.io.err(`error while stopping: ${err instanceof Error ? err.message : String(err)}\n`);
-        resolve();
-      });
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
-  });
+  await runUntilSignal(ctx, () => weft.stop());
 }
