@@ -12,6 +12,7 @@ import { secretsKeySource } from './connections/secrets-key.js';
 import { systemClock } from './contract/clock.js';
 import { WeftError } from './contract/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { startSandboxSystems } from './demo/sandbox-systems.js';
 import { Engine } from './engine/engine.js';
 import { stepExecutors } from './engine/steps/index.js';
 import { Worker } from './engine/worker.js';
@@ -20,7 +21,6 @@ import { allowAll, type Policy } from './governance/policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
-import { startSandboxSystems } from './demo/sandbox-systems.js';
 import { Poller } from './trigger/poll.js';
 import { Scheduler } from './trigger/schedule.js';
 
@@ -61,7 +61,15 @@ export interface RunningWeft {
   stop(): Promise<void>;
 }
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding package.json (and `flows/`), whether this runs from `src/` or `dist/src/`. */
+const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return from;
+  }
+}
 
 /**
  * Refuses a combination of roles and store that cannot work: SQLite belongs to one process (the
@@ -139,11 +147,16 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
     const secrets = opts.secrets ?? envSecrets(process.env);
     const connections = new ConnectionRegistry({ store, keys, clock, logger });
     // Every process drops its decrypted Connections when any process changes one.
+    // Closed after the worker, poller and server (cleanup runs in reverse): ends database pools.
+    cleanup.push(() => connections.close());
     cleanup.push(connections.follow());
     // The demo's Systems are local sandboxes, each reached through a Connection named after it.
     const sandboxes =
       opts.demo === true && roles.serve
-        ? await startSandboxSystems({ dir: path.join(config.dataDir, 'sandbox'), basePort: config.sandboxPort })
+        ? await startSandboxSystems({
+            dir: path.join(config.dataDir, 'sandbox'),
+            basePort: config.sandboxPort,
+          })
         : undefined;
     if (sandboxes !== undefined) {
       cleanup.push(() => sandboxes.close());

@@ -19,7 +19,10 @@ export interface SlackSandboxOptions extends SandboxServerOptions {
 
 export interface SlackSandbox extends SystemSandbox {
   botToken: string;
-  /** The #general incoming webhook; the URL is the credential. */
+  /**
+   * The #general incoming webhook; the URL is the credential. A Connection posts to it with
+   * `auth: { kind: 'webhook-url', url }` (the bot Connection in `connection` cannot).
+   */
   incomingWebhookUrl: string;
 }
 
@@ -31,7 +34,8 @@ export interface SlackSandbox extends SystemSandbox {
  *
  * @example
  * const slack = await startSlackSandbox({ port: 0, seedBusiness: true });
- * // slack.connection → { baseUrl: `${slack.url}/api`, auth: { kind: 'bearer', token }, settings: { incomingWebhookUrl } }
+ * // slack.connection → { baseUrl: `${slack.url}/api`, auth: { kind: 'bearer', token }, settings: { teamId } }
+ * // slack.incomingWebhookUrl → a Connection of its own: auth: { kind: 'webhook-url', url }
  */
 export async function startSlackSandbox(opts: SlackSandboxOptions = {}): Promise<SlackSandbox> {
   const botTokens = opts.botTokens ?? ['xoxb-weft-sandbox'];
@@ -64,7 +68,8 @@ export async function startSlackSandbox(opts: SlackSandboxOptions = {}): Promise
     connection: {
       baseUrl: `${running.url}/api`,
       auth: { kind: 'bearer', token: botTokens[0] ?? '' },
-      settings: { incomingWebhookUrl, teamId: workspace.teamId },
+      // Not the webhook URL: settings are shown in clear, and the URL is a credential.
+      settings: { teamId: workspace.teamId },
     },
   };
 }

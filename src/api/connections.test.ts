@@ -156,6 +156,33 @@ describe('/api/connections', () => {
     expect((await h.call('/api/connections/missing/test', { method: 'POST' })).status).toBe(404);
   });
 
+  it('keeps a Slack incoming-webhook URL a secret: sealed in auth, never in a reply or the audit', async () => {
+    const hook = 'https://hooks.slack.com/services/T0TEAM/B0HOOK/apiHookPathSecret';
+    const put = await h.call('/api/connections/slack-alerts', {
+      method: 'PUT',
+      body: { connector: 'slack', auth: { kind: 'webhook-url', url: hook } },
+    });
+    expect(put.status).toBe(201);
+    const texts = [
+      await put.text(),
+      await (await h.call('/api/connections/slack-alerts', { as: 'viewer' })).text(),
+      await (await h.call('/api/connections', { as: 'viewer' })).text(),
+      await (await h.call('/api/audit')).text(),
+    ];
+    expect(JSON.parse(texts[0] ?? '{}')).toMatchObject({
+      connection: { auth: { kind: 'webhook-url', fields: ['url'] }, settings: {} },
+    });
+    // A malformed URL is refused without being echoed.
+    const bad = await h.call('/api/connections/slack-bad', {
+      method: 'PUT',
+      body: { connector: 'slack', auth: { kind: 'webhook-url', url: 'hooks.slack.com/apiHookPathSecret' } },
+    });
+    expect(bad.status).toBe(400);
+    texts.push(await bad.text());
+    texts.push(await (await h.call('/api/connections/slack-alerts', { method: 'DELETE' })).text());
+    for (const text of texts) expect(text).not.toContain('apiHookPathSecret');
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await bodyOf(await h.call('/api/openapi.json', { as: null }))) as {
       paths: Record<string, unknown>;

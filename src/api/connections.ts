@@ -6,7 +6,12 @@
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { connectionVerdicts, testConnection } from '../connections/probe.js';
-import { ConnectionName, ConnectionNamePattern, ConnectionSpec } from '../connections/spec.js';
+import {
+  ConnectionName,
+  ConnectionNamePattern,
+  ConnectionSpec,
+  connectionNameMessage,
+} from '../connections/spec.js';
 import { WeftError } from '../contract/errors.js';
 import type { ApiEnv } from './context.js';
 import type { ApiDeps } from './deps.js';
@@ -72,7 +77,7 @@ const ConnectionTestSchema = z
 const NameParam = z.object({
   name: z
     .string()
-    .regex(ConnectionNamePattern, 'lower-case letters, digits and -, at most 63, not starting with -')
+    .regex(ConnectionNamePattern, connectionNameMessage)
     .openapi({ param: { name: 'name', in: 'path' }, example: 'stripe-main' }),
 });
 

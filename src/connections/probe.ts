@@ -1,6 +1,7 @@
+import { hostOf, probeOf, targetOf } from '../connectors/catalog.js';
 import { WeftError } from '../contract/errors.js';
 import { scrubSecrets, secretValuesOf } from './codec.js';
-import type { ConnectionRegistry, ResolvedConnection } from './registry.js';
+import type { ConnectionRegistry, OpenConnection, ResolvedConnection } from './registry.js';
 
 /** The outcome of `weft connections test`, one word a person can act on. */
 export const connectionVerdicts = ['ok', 'auth_failed', 'unreachable', 'rate_limited', 'error'] as const;
@@ -15,9 +16,9 @@ export interface ConnectionTestResult {
   message: string;
   /** How long the probe took, ms (also on failure). */
   latencyMs: number;
-  /** The probe: `<action>` of the connector's catalog entry. */
+  /** The probe: `<action>` of the connector's catalog entry, or `GET <base URL>` when it has none. */
   probe: string;
-  /** The host the probe called. */
+  /** The host the probe called (a database's `host:port` for PostgreSQL). */
   host: string;
   /** The error code, on failure. */
   code?: string;
@@ -32,11 +33,14 @@ const probeTimeoutMs = 10_000;
  * Opens the Connection and runs its catalog entry's probe — a cheap authenticated read — and turns
  * the outcome into a verdict: `ok` (with latency), `auth_failed` (credentials rejected),
  * `unreachable` (DNS, connection refused, timeout; names the host), `rate_limited`, or `error`
- * with its code. One module behind both `POST /api/connections/{name}/test` and the CLI.
+ * with its code. One module behind both `POST /api/connections/{name}/test` and the CLI. A
+ * connector without a read action (the generic `http`) gets a reachability check instead: an
+ * authenticated `GET` of the base URL, judged by its status (see {@link reachabilityCheck}).
  *
  * The probe uses a connector of its own that does not retry a 429 (the verdict is "rate limited",
- * not a wait), so it does not touch the shared limiter of the Connection's users either. An
- * unknown Connection is WeftError `not_found`; every other failure is a verdict.
+ * not a wait), so it does not touch the shared limiter of the Connection's users either; it is
+ * closed before the verdict returns, so a database pool does not keep the CLI alive. An unknown
+ * Connection is WeftError `not_found`; every other failure is a verdict.
  *
  * @example
  * const result = await testConnection({ registry, name: 'stripe-main' });
@@ -69,17 +73,28 @@ export async function testConnection(opts: {
     };
   }
   const { entry, connection } = resolved;
-  const host = hostOf(connection.baseUrl ?? entry.connector.defaultBaseUrl);
-  const probe = entry.probe.action;
-  const base = { name, connector: connection.connector, probe, host };
+  const host = targetOf(entry, connection);
+  const probe = probeOf(entry, connection.auth.kind);
+  const baseUrl = connection.baseUrl ?? entry.connector.defaultBaseUrl;
+  const base = { name, connector: connection.connector, probe: probe?.action ?? `GET ${baseUrl}`, host };
   const started = now();
+  let connector: OpenConnection | undefined;
   try {
     // A timeout of its own, shorter than a run's: a person is waiting for the verdict.
     const timeoutMs = Math.min(connection.limits?.timeoutMs ?? probeTimeoutMs, probeTimeoutMs);
-    const connector = await registry.connectOnce(name, { deps: { maxRateLimitRetries: 0 }, timeoutMs });
-    await connector.run(probe, entry.probe.input);
+    connector = await registry.connectOnce(name, { deps: { maxRateLimitRetries: 0 }, timeoutMs });
+    const answered =
+      probe === undefined
+        ? await reachabilityCheck(connector)
+        : await connector.run(probe.action, probe.input).then(() => 'answered');
     const latencyMs = Math.round(now() - started);
-    return { ...base, verdict: 'ok', ok: true, message: `${probe} answered in ${latencyMs} ms`, latencyMs };
+    return {
+      ...base,
+      verdict: 'ok',
+      ok: true,
+      message: `${base.probe} ${answered} in ${latencyMs} ms`,
+      latencyMs,
+    };
   } catch (err) {
     const latencyMs = Math.round(now() - started);
     const e = err instanceof WeftError ? err : new WeftError({ code: 'internal', message: String(err) });
@@ -99,6 +114,36 @@ export async function testConnection(opts: {
       code: e.code,
       ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
     };
+  } finally {
+    // A PostgreSQL Connection holds a pool whose sockets would keep the process alive.
+    await connector?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * An authenticated `GET` of the Connection's base URL, for connectors whose only actions write.
+ * Any answer from 2xx to 4xx shows the System is there (a 404 or 405 for the bare base URL is
+ * common); 401 and 403 say the credentials were refused, and stay errors (`auth`, `forbidden`), as
+ * do 429 (`rate_limited`) and 5xx. Resolves with what answered, for the `ok` message.
+ */
+export async function reachabilityCheck(connector: OpenConnection): Promise<string> {
+  const { baseUrl, id } = connector.ctx.connection;
+  // RFC 6761 reserves `.invalid`: a connector without a natural default (`http`) puts its base URL there.
+  if (new URL(baseUrl).hostname.endsWith('.invalid')) {
+    throw new WeftError({
+      code: 'invalid_input',
+      message: `connection ${id} has no baseUrl, and ${connector.connector.name} has no default: set one`,
+    });
+  }
+  try {
+    const res = await connector.ctx.http.request({ method: 'GET', path: baseUrl });
+    return `answered HTTP ${res.status}`;
+  } catch (err) {
+    const status = err instanceof WeftError ? err.details.status : undefined;
+    if (typeof status === 'number' && status >= 400 && status < 500 && ![401, 403, 429].includes(status)) {
+      return `answered HTTP ${status}`;
+    }
+    throw err;
   }
 }
 
@@ -112,6 +157,9 @@ export function verdictOf(err: WeftError): ConnectionVerdict {
     case 'network':
     case 'timeout':
       return 'unreachable';
+    case 'unavailable':
+      // A connector not on HTTP (PostgreSQL) reports a refused socket as `unavailable` + errno.
+      return typeof err.details.errno === 'string' ? 'unreachable' : 'error';
     case 'rate_limited':
       return 'rate_limited';
     default:
@@ -142,12 +190,4 @@ function lowLevelReason(err: WeftError): string {
   const reason =
     fetchError instanceof Error && fetchError.cause instanceof Error ? fetchError.cause.message : '';
   return reason === '' ? '' : ` (${reason})`;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WeftError } from '../contract/errors.js';
 import { silentLogger } from '../observability/logger.js';
@@ -21,8 +24,29 @@ const spec: ConnectionSpec = {
 
 let store: SqliteStore;
 let box: SecretBox;
-const registryWith = (b: SecretBox) =>
-  new ConnectionRegistry({ store, keys: { box: () => b }, clock: { now: () => T0 }, logger: silentLogger });
+const registryWith = (b: SecretBox, retireAfterMs?: number) =>
+  new ConnectionRegistry({
+    store,
+    keys: { box: () => b },
+    clock: { now: () => T0 },
+    logger: silentLogger,
+    ...(retireAfterMs === undefined ? {} : { retireAfterMs }),
+  });
+
+/** A PostgreSQL Connection; its pool connects lazily, so nothing here needs a database. */
+const pgSpec: ConnectionSpec = {
+  name: 'warehouse',
+  connector: 'postgres',
+  settings: { host: '127.0.0.1', port: '9', database: 'app', sslmode: 'disable' },
+  auth: { kind: 'basic', username: 'weft', password: 'pg_registry_password' },
+};
+const poolOf = (opened: { connected: { ctx: { client?: unknown } } }): pg.Pool => {
+  const pool = opened.connected.ctx.client;
+  if (!(pool instanceof pg.Pool)) throw new Error('a postgres Connection opens a pool');
+  return pool;
+};
+/** Lets the retire timer (0 ms in these tests) and the pool's end run. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
 
 beforeEach(async () => {
   store = SqliteStore.open({ path: ':memory:' });
@@ -186,5 +210,81 @@ describe('ConnectionRegistry', () => {
     await expect(registry.resolve('stripe-main')).rejects.toThrow(/fails authentication/);
     expect(await registry.put({ spec, actor: 'admin', now: T0 + 2 })).toMatchObject({ changed: true });
     expect((await registry.resolve('stripe-main')).connection.auth).toEqual(spec.auth);
+  });
+
+  it('closes the pool of a replaced or deleted PostgreSQL Connection, and every pool at close()', async () => {
+    const registry = registryWith(box, 0);
+    await registry.put({ spec: pgSpec, actor: 'admin', now: T0 });
+    const first = poolOf(await registry.open('warehouse'));
+    await registry.put({
+      spec: { ...pgSpec, settings: { ...pgSpec.settings, poolSize: '2' } },
+      actor: 'admin',
+      now: T0 + 1,
+    });
+    await settle();
+    expect(first.ended).toBe(true);
+    const second = poolOf(await registry.open('warehouse'));
+    expect(second).not.toBe(first);
+    expect(second.ended).toBe(false);
+
+    await registry.delete({ name: 'warehouse', actor: 'admin', now: T0 + 2 });
+    await settle();
+    expect(second.ended).toBe(true);
+
+    await registry.put({ spec: pgSpec, actor: 'admin', now: T0 + 3 });
+    const third = poolOf(await registry.open('warehouse'));
+    await registry.close();
+    expect(third.ended).toBe(true);
+    await expect(registry.open('warehouse')).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('closes a pool replaced by another process once the change is heard, after the grace period', async () => {
+    const registry = registryWith(box, 0);
+    const stop = registry.follow();
+    await registry.put({ spec: pgSpec, actor: 'admin', now: T0 });
+    const pool = poolOf(await registry.open('warehouse'));
+    // Another writer deletes it: this process never opens it again, yet its pool must not linger.
+    await registryWith(box).delete({ name: 'warehouse', actor: 'admin', now: T0 + 1 });
+    await settle();
+    expect(pool.ended).toBe(true);
+    stop();
+  });
+
+  it('keeps a replaced connector open during the grace period, for users that hold it', async () => {
+    const registry = registryWith(box, 60_000);
+    await registry.put({ spec: pgSpec, actor: 'admin', now: T0 });
+    const pool = poolOf(await registry.open('warehouse'));
+    await registry.put({ spec: { ...pgSpec, baseUrl: 'http://127.0.0.1:10' }, actor: 'admin', now: T0 + 1 });
+    await settle();
+    expect(pool.ended).toBe(false);
+    await registry.close();
+    expect(pool.ended).toBe(true);
+  });
+
+  it('opens an http Connection whose request goes below its base URL, with its credentials', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${req.headers['idempotency-key']}`);
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"o1"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const registry = registryWith(box);
+    await registry.put({
+      spec: { name: 'my-api', connector: 'http', baseUrl: `${base}/v2`, auth: { kind: 'bearer', token } },
+      actor: 'admin',
+      now: T0,
+    });
+    const { connected } = await registry.open('my-api');
+    const out = await connected.run(
+      'request',
+      { method: 'POST', url: '/orders', body: { sku: 'A1' } },
+      {
+        idempotencyKey: 'run1:create_order',
+      },
+    );
+    expect(out).toEqual({ status: 201, headers: { 'content-type': 'application/json' }, body: { id: 'o1' } });
+    expect(seen).toEqual([`POST /v2/orders Bearer ${token} run1:create_order`]);
+    await new Promise<void>((r) => server.close(() => r()));
   });
 });

@@ -38,7 +38,14 @@ export interface ConnectionRegistryDeps {
   catalog?: Readonly<Record<string, CatalogEntry>>;
   /** Passed to every `connect()` (tests inject `fetch`). */
   connectDeps?: ConnectDeps;
+  /**
+   * How long a replaced or deleted Connection's connector stays open before it is closed (its
+   * PostgreSQL pool ended), so a step or poll pass that already holds it can finish. Default 30 s.
+   */
+  retireAfterMs?: number;
 }
+
+const defaultRetireAfterMs = 30_000;
 
 interface Loaded {
   resolved: ResolvedConnection;
@@ -59,12 +66,16 @@ interface Loaded {
  * const stop = registry.follow();
  * const { connected } = await registry.open('stripe-main');
  * await connected.run('customers.list', { limit: 1 });
+ * await registry.close(); // at shutdown: ends database pools
  */
 export class ConnectionRegistry implements ConnectionAccess {
   readonly catalog: Readonly<Record<string, CatalogEntry>>;
   readonly #deps: ConnectionRegistryDeps;
   readonly #loaded = new Map<string, Promise<Loaded>>();
   readonly #opened = new Map<string, { fingerprint: string; opened: OpenedConnection }>();
+  /** Replaced or deleted connectors waiting out their grace period, with their timers. */
+  readonly #retiring = new Map<OpenConnection, NodeJS.Timeout>();
+  #closed = false;
 
   constructor(deps: ConnectionRegistryDeps) {
     this.#deps = deps;
@@ -74,8 +85,30 @@ export class ConnectionRegistry implements ConnectionAccess {
   /** Drops the cache whenever a Connection changes anywhere; call the result to stop. */
   follow(): Subscription {
     return this.#deps.store.subscribe((topic) => {
-      if (topic === 'connections') this.invalidate();
+      if (topic !== 'connections') return;
+      this.invalidate();
+      this.#sweep().catch((err: unknown) =>
+        this.#deps.logger.warn({ err: { message: String(err) } }, 'checking opened connections failed'),
+      );
     });
+  }
+
+  /**
+   * Closes every connector this registry opened (ends PostgreSQL pools), including replaced ones
+   * still in their grace period. Call at shutdown, after the worker and triggers have stopped;
+   * `open` refuses afterwards. Idempotent.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connectors = [
+      ...[...this.#opened.values()].map((o) => o.opened.connected),
+      ...this.#retiring.keys(),
+    ];
+    for (const timer of this.#retiring.values()) clearTimeout(timer);
+    this.#retiring.clear();
+    this.#opened.clear();
+    this.#loaded.clear();
+    await Promise.all(connectors.map((c) => this.#closeQuietly(c)));
   }
 
   /** Forgets every decrypted Connection; the next use reads the store again. */
@@ -98,15 +131,24 @@ export class ConnectionRegistry implements ConnectionAccess {
    * was opened. With it, the Connection's declared `limits` and its webhook secrets.
    */
   async open(name: string): Promise<OpenedConnection> {
+    if (this.#closed) {
+      throw new WeftError({
+        code: 'unavailable',
+        retryable: true,
+        message: `connection '${name}' cannot be opened: this process is shutting down`,
+      });
+    }
     let loaded: Loaded;
     try {
       loaded = await this.#load(name);
     } catch (err) {
-      if (err instanceof WeftError && err.code === 'not_found') this.#opened.delete(name);
+      if (err instanceof WeftError && err.code === 'not_found') this.#retire(name);
       throw err;
     }
     const kept = this.#opened.get(name);
     if (kept !== undefined && kept.fingerprint === loaded.fingerprint) return kept.opened;
+    // Changed since it was opened (here or in another process): the old connector is closed later.
+    this.#retire(name);
     const { entry, connection, webhookSecrets } = loaded.resolved;
     const opened: OpenedConnection = {
       connected: connect(entry.connector, connection, this.#deps.connectDeps ?? {}),
@@ -119,7 +161,7 @@ export class ConnectionRegistry implements ConnectionAccess {
 
   /**
    * A connector of its own for this Connection, not shared and not kept (its own limiter): for a
-   * one-off call such as `weft connections test`, with options of its own.
+   * one-off call such as `weft connections test`, with options of its own. The caller closes it.
    */
   async connectOnce(
     name: string,
@@ -191,6 +233,7 @@ export class ConnectionRegistry implements ConnectionAccess {
       audit: auditFor({ actor: input.actor, action: 'connection.put', record, at: input.now }),
     });
     this.#forget(spec.name);
+    this.#retire(spec.name);
     return { connection: viewConnection(stored.record), created: stored.created, changed: true };
   }
 
@@ -201,12 +244,53 @@ export class ConnectionRegistry implements ConnectionAccess {
       audit: { actor: input.actor, action: 'connection.delete', target: input.name, at: input.now },
     });
     this.#forget(input.name);
+    this.#retire(input.name);
     return viewConnection(deleted);
   }
 
   /** This process's own change is visible at once, without waiting for the topic. */
   #forget(name: string): void {
     this.#loaded.delete(name);
+  }
+
+  /**
+   * Stops handing out this Connection's opened connector, and closes it once users that already
+   * hold it have had time to finish: closing at once would fail their next statement.
+   */
+  #retire(name: string): void {
+    const kept = this.#opened.get(name);
+    if (kept === undefined) return;
+    this.#opened.delete(name);
+    const connected = kept.opened.connected;
+    const timer = setTimeout(() => {
+      this.#retiring.delete(connected);
+      void this.#closeQuietly(connected);
+    }, this.#deps.retireAfterMs ?? defaultRetireAfterMs);
+    // A pending close must not keep the process alive; close() ends it at shutdown anyway.
+    timer.unref();
+    this.#retiring.set(connected, timer);
+  }
+
+  async #closeQuietly(connected: OpenConnection): Promise<void> {
+    try {
+      await connected.close();
+    } catch (err) {
+      // Never the error's details: a driver's message may carry connection parameters.
+      this.#deps.logger.warn(
+        { connector: connected.connector.name },
+        `closing a connector failed: ${errorName(err)}`,
+      );
+    }
+  }
+
+  /** After a change anywhere: retires opened connectors whose Connection changed or is gone. */
+  async #sweep(): Promise<void> {
+    for (const [name, kept] of [...this.#opened]) {
+      const record = await this.#deps.store.getConnection(name);
+      if (record === null || JSON.stringify(record) !== kept.fingerprint) {
+        if (this.#opened.get(name) === kept) this.#retire(name);
+      }
+    }
   }
 
   #load(name: string): Promise<Loaded> {
@@ -257,6 +341,10 @@ export class ConnectionRegistry implements ConnectionAccess {
     }
     return record;
   }
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'unknown error';
 }
 
 function tryOpen(record: ConnectionRecord, box: SecretBox): ConnectionSpec | undefined {

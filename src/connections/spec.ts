@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { AuthConfig } from '../connector/auth.js';
 import type { CatalogEntry } from '../connectors/catalog.js';
+import { ConnectionName } from '../contract/flow.js';
 
-export const ConnectionNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-/** `stripe-main`: lower-case letters, digits and `-`, starting with a letter or digit. */
-export const ConnectionName = z
-  .string()
-  .regex(ConnectionNamePattern, 'lower-case letters, digits and -, at most 63, not starting with -');
+// One name rule for flows and Connections; re-exported so callers of this module need no other.
+export { ConnectionName, ConnectionNamePattern, connectionNameMessage } from '../contract/flow.js';
 
 export const ConnectionLimits = z
   .object({

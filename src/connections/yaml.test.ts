@@ -19,6 +19,26 @@ function problemsOf(source: string) {
 }
 
 describe('Connection files', () => {
+  it('reads a Slack webhook URL as a credential: from the environment, or with a warning', () => {
+    const hookUrl = 'https://hooks.slack.com/services/T1/B1/yamlHookSecret';
+    const fromEnv = parseConnectionSource({
+      source:
+        'name: slack-alerts\nconnector: slack\nauth:\n  kind: webhook-url\n  url: { secret: SLACK_HOOK }\n',
+      file: 'conn/slack.yaml',
+      secrets: { get: (name) => (name === 'SLACK_HOOK' ? hookUrl : undefined) },
+      catalog: connectorCatalog,
+    });
+    expect(fromEnv).toEqual({
+      spec: { name: 'slack-alerts', connector: 'slack', auth: { kind: 'webhook-url', url: hookUrl } },
+      warnings: [],
+    });
+    const plain = read(
+      `name: slack-alerts\nconnector: slack\nauth:\n  kind: webhook-url\n  url: ${hookUrl}\n`,
+    );
+    expect(plain.warnings.map((w) => w.path)).toEqual(['auth.url']);
+    expect(JSON.stringify(plain.warnings)).not.toContain('yamlHookSecret');
+  });
+
   it('resolves { secret: NAME } from WEFT_SECRET_<NAME>', () => {
     const { spec, warnings } = read(`name: stripe-main
 connector: stripe

@@ -46,6 +46,8 @@ const credentialFields = new Set([
   'accessToken',
   'consumerSecret',
   'tokenSecret',
+  // A `webhook-url` credential: the URL itself lets anyone post.
+  'url',
 ]);
 
 export interface ConnectionFileReading {

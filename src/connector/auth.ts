@@ -45,6 +45,12 @@ export const AuthConfig = z.discriminatedUnion('kind', [
     tokenId: z.string().min(1),
     tokenSecret: z.string().min(1),
   }),
+  /**
+   * A credential that is a URL (a Slack incoming webhook: whoever has it may post). It adds no
+   * header: the one action that needs it reads it from the Authenticator, so it stays sealed with
+   * the other secrets instead of sitting in the Connection's clear `settings`.
+   */
+  z.object({ kind: z.literal('webhook-url'), url: z.url({ protocol: /^https?$/ }) }),
 ]);
 export type AuthConfig = z.infer<typeof AuthConfig>;
 export type AuthKind = AuthConfig['kind'];
@@ -53,6 +59,11 @@ export type AuthKind = AuthConfig['kind'];
 export interface Authenticator {
   readonly kind: AuthKind;
   headersFor(request: { method: string; url: URL }): Promise<Record<string, string>>;
+  /**
+   * For `webhook-url` only: the URL that is the credential. Actions read it through `ctx.auth`
+   * and must keep it out of messages, logs and details (name its host, never its path).
+   */
+  credentialUrl?(): URL;
 }
 
 export interface AuthDeps {
@@ -110,6 +121,10 @@ const factories: Factories = {
       }),
     }),
   }),
+  'webhook-url': (c) => {
+    const url = new URL(c.url);
+    return { kind: 'webhook-url', headersFor: async () => ({}), credentialUrl: () => new URL(url) };
+  },
 };
 
 /**

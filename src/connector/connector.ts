@@ -149,9 +149,10 @@ export function connect<A extends Record<string, ActionDefinition>>(
       now,
     });
   const baseUrl = connection.baseUrl ?? connector.defaultBaseUrl;
+  const auth = createAuthenticator(connection.auth, deps);
   const http = new ConnectorHttpClient({
     baseUrl,
-    auth: createAuthenticator(connection.auth, deps),
+    auth,
     limiter,
     now,
     ...(profile.defaultHeaders ? { defaultHeaders: profile.defaultHeaders } : {}),
@@ -167,6 +168,7 @@ export function connect<A extends Record<string, ActionDefinition>>(
   const client = factory?.open(connection);
   const ctx: ConnectorContext = {
     http,
+    auth,
     connection: { id: connection.id, baseUrl, settings: connection.settings ?? {} },
     now,
     ...(client === undefined ? {} : { client }),

@@ -97,13 +97,16 @@ export const MapStep = z
   });
 export type MapStep = z.infer<typeof MapStep>;
 
-/** A Connection's name, as declared in YAML or through the API (`weft connections`). */
-export const ConnectionName = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,62}$/,
-    'connection names are lower-case letters, digits and -, at most 63 characters',
-  );
+/** `stripe-main`: lower-case letters, digits and `-`, starting with a letter or digit. */
+export const ConnectionNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const connectionNameMessage =
+  'connection names are lower-case letters, digits and -, at most 63 characters, not starting with -';
+
+/**
+ * A Connection's name, as declared in YAML, through the API (`weft connections`) and in flows.
+ * The one definition: `src/connections/` imports it, since `contract` depends on nothing.
+ */
+export const ConnectionName = z.string().regex(ConnectionNamePattern, connectionNameMessage);
 
 const actionBase = {
   ...stepBase,

@@ -39,9 +39,10 @@ export interface HttpCallOptions {
 export async function callHttp(opts: HttpCallOptions): Promise<HttpCallResult> {
   const { request } = opts;
   const origin = originOf(request.url);
+  const auth = secretHeaderAuth(opts.secretHeaders);
   const http = new ConnectorHttpClient({
     baseUrl: origin,
-    auth: secretHeaderAuth(opts.secretHeaders),
+    auth,
     timeoutMs: opts.timeoutMs,
     // A 429 goes straight back to the step, whose retries are durable and follow its policy.
     maxRateLimitRetries: 0,
@@ -49,6 +50,7 @@ export async function callHttp(opts: HttpCallOptions): Promise<HttpCallResult> {
   });
   const ctx: ConnectorContext = {
     http,
+    auth,
     connection: { id: 'http', baseUrl: origin, settings: {} },
     now: () => opts.now,
   };

@@ -5,13 +5,16 @@ import type { Connection, ConnectorClientFactory } from '../../connector/connect
 import type { ConnectorContext } from '../../connector/context.js';
 import { WeftError } from '../../contract/errors.js';
 
+const defaultHost = 'localhost';
+const defaultPort = 5432;
+
 /**
  * Where the database is: the Connection's non-secret `settings` (strings, as YAML gives them).
  * Credentials come from its `basic` auth, never from here.
  */
 export const PostgresSettings = z.object({
-  host: z.string().min(1).default('localhost'),
-  port: z.coerce.number().int().min(1).max(65_535).default(5432),
+  host: z.string().min(1).default(defaultHost),
+  port: z.coerce.number().int().min(1).max(65_535).default(defaultPort),
   database: z.string().min(1),
   /**
    * libpq's names. `verify-full` (the default) checks the certificate and the host name;
@@ -121,4 +124,13 @@ export function poolOf(ctx: ConnectorContext): pg.Pool {
     code: 'internal',
     message: 'the PostgreSQL connector needs the pool its client factory opens; open it with connect()',
   });
+}
+
+/**
+ * Where a Connection's database is, for messages: `host:port` from its settings (a PostgreSQL
+ * Connection's base URL is not used), with the same defaults as the pool.
+ */
+export function postgresTarget(connection: Connection): string {
+  const s = connection.settings ?? {};
+  return `${s.host ?? defaultHost}:${s.port ?? defaultPort}`;
 }

@@ -12,9 +12,10 @@ export const slackBaseUrl = 'https://slack.com/api';
 
 /**
  * Slack: the Web API with a bot token (chat.postMessage/update/delete, conversations, users,
- * auth.test), incoming webhooks, and the Events API. Failures arrive as HTTP 200 `{ok:false}` and
- * are classified by their error string; 429s carry Retry-After, which the limiter honours. Slack
- * has no idempotency key: posts carry Weft's key in message metadata and a retry looks it up.
+ * auth.test), incoming webhooks (a Connection of auth kind `webhook-url`), and the Events API.
+ * Failures arrive as HTTP 200 `{ok:false}` and are classified by their error string; 429s carry
+ * Retry-After, which the limiter honours. Slack has no idempotency key: posts carry Weft's key in
+ * message metadata and a retry looks it up.
  *
  * @example
  * const slack = connect(slackConnector, { id: 'slack', connector: 'slack', auth: { kind: 'bearer', token: botToken } });
@@ -24,7 +25,8 @@ export const slackConnector = defineConnector({
   name: 'slack',
   title: 'Slack',
   defaultBaseUrl: slackBaseUrl,
-  auth: ['bearer'],
+  // `bearer`: a bot token for the Web API. `webhook-url`: one incoming webhook, nothing else.
+  auth: ['bearer', 'webhook-url'],
   objects: {
     message: SlackMessage,
     conversation: SlackConversation,

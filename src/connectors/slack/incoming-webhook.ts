@@ -7,8 +7,11 @@ import { WeftError } from '../../contract/errors.js';
 import { slackErrorVerdict } from './errors.js';
 import { SlackBlock, SlackTs } from './schemas.js';
 
-/** The Connection setting holding the webhook URL. The URL is the credential: treat it as a secret. */
-export const incomingWebhookSetting = 'incomingWebhookUrl';
+/**
+ * The setting that once held the webhook URL, in clear. It is refused, not read: the URL is the
+ * credential, so it belongs in the Connection's sealed `auth` (`kind: webhook-url`).
+ */
+const legacySetting = 'incomingWebhookUrl';
 /** Waits for a 429 up to this long inside one attempt; rate-limited posts are never resent blindly. */
 const maxInlineWaitMs = 30_000;
 const maxInlineTries = 4;
@@ -33,22 +36,18 @@ const Input = z
 /** `confirmed: false` means a retry did not resend because an earlier attempt may have posted. */
 const Output = z.object({ ok: z.literal(true), confirmed: z.boolean() });
 
-/** The webhook URL from the Connection, checked; errors never contain it. */
+/** The webhook URL from the Connection's `webhook-url` credential; errors never contain it. */
 function webhookUrl(ctx: ConnectorContext): URL {
-  const raw = ctx.connection.settings[incomingWebhookSetting];
-  let url: URL | undefined;
-  try {
-    url = raw === undefined ? undefined : new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || !/^https?:$/.test(url.protocol)) {
-    throw new WeftError({
-      code: 'invalid_input',
-      message: `Connection ${ctx.connection.id} has no usable ${incomingWebhookSetting} setting`,
-    });
-  }
-  return url;
+  const url = ctx.auth.credentialUrl?.();
+  if (url !== undefined) return url;
+  const moved =
+    ctx.connection.settings[legacySetting] === undefined
+      ? ''
+      : ` (the ${legacySetting} setting is no longer read: a setting is shown in clear)`;
+  throw new WeftError({
+    code: 'invalid_input',
+    message: `Connection ${ctx.connection.id} has no incoming webhook: give it auth kind webhook-url with the URL as a secret${moved}`,
+  });
 }
 
 /** Where an error may say it went: the host only, never the secret path. */
@@ -89,7 +88,7 @@ export const incomingWebhookActions = {
   'incomingWebhook.send': defineAction({
     kind: 'write',
     name: 'incomingWebhook.send',
-    description: 'Post to the channel of the Connection’s incoming webhook (URL kept as a secret setting)',
+    description: 'Post to the channel of the Connection’s incoming webhook (auth kind webhook-url)',
     input: Input,
     output: Output,
     idempotency: { strategy: 'ledger', lookup: async () => ({ ok: true as const, confirmed: false }) },
@@ -114,15 +113,61 @@ export const incomingWebhookActions = {
             details: { status: 429, slackError: error },
           });
         }
-        const verdict =
-          res.status >= 500 ? { code: 'unavailable' as const, retryable: true } : slackErrorVerdict(error);
-        throw new WeftError({
-          code: verdict.code === 'http_error' && res.status === 404 ? 'not_found' : verdict.code,
-          retryable: verdict.retryable,
-          message: `${where(url)} answered ${res.status} ${error}`,
-          details: { status: res.status, slackError: error },
-        });
+        throw hookError(url, res.status, error);
       }
     },
   }),
+  'incomingWebhook.check': defineAction({
+    kind: 'read',
+    name: 'incomingWebhook.check',
+    description:
+      'Check the incoming webhook without posting: an empty payload, which Slack refuses with no_text once the URL is right',
+    input: z.object({}),
+    output: z.object({ ok: z.literal(true) }),
+    run: async (ctx) => {
+      const url = webhookUrl(ctx);
+      const res = await postOnce(url, '{}');
+      const error = /^[a-z_]+$/.test(res.text) ? res.text : `http_${res.status}`;
+      // The URL was accepted and only the (empty) message refused: nothing was posted.
+      if (res.status === 400 && emptyPayloadAnswers.has(error)) return { ok: true as const };
+      if (res.status >= 200 && res.status < 300) return { ok: true as const };
+      if (res.status === 429) {
+        throw new WeftError({
+          code: 'rate_limited',
+          retryable: true,
+          ...withRetryAfter(parseRetryAfter(res.headers.get('retry-after'), ctx.now())),
+          message: `${where(url)} answered 429 ${error}`,
+          details: { status: 429, slackError: error },
+        });
+      }
+      // A wrong URL is a wrong credential: Slack says 403 invalid_token, or 404 no_service/no_team.
+      if (res.status === 404 && (error === 'no_service' || error === 'no_team')) {
+        throw new WeftError({
+          code: 'auth',
+          message: `${where(url)} answered 404 ${error}: the webhook URL is wrong or was removed`,
+          details: { status: 404, slackError: error },
+        });
+      }
+      throw hookError(url, res.status, error);
+    },
+  }),
 };
+
+/** What Slack answers a well-addressed webhook for a payload with nothing to post. */
+const emptyPayloadAnswers = new Set(['no_text', 'invalid_payload']);
+
+function withRetryAfter(ms: number | undefined): { retryAfterMs?: number } {
+  return ms === undefined ? {} : { retryAfterMs: ms };
+}
+
+/** A webhook's plain-text refusal as a WeftError: the host and Slack's code, never the URL. */
+function hookError(url: URL, status: number, error: string): WeftError {
+  const verdict =
+    status >= 500 ? { code: 'unavailable' as const, retryable: true } : slackErrorVerdict(error);
+  return new WeftError({
+    code: verdict.code === 'http_error' && status === 404 ? 'not_found' : verdict.code,
+    retryable: verdict.retryable,
+    message: `${where(url)} answered ${status} ${error}`,
+    details: { status, slackError: error },
+  });
+}

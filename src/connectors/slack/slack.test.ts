@@ -174,27 +174,41 @@ describe('Slack connector requests', () => {
   });
 });
 
-describe('incomingWebhook.send', () => {
+describe('incomingWebhook.send and incomingWebhook.check', () => {
   const hookSecret = 'T0TEAM/B0HOOK/s3cr3tPathSegment';
+  /** A local webhook: answers `status text`, and records what was posted. */
   const serve = async (status: number, text: string) => {
-    const server = createServer((_req, res) => {
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/${hookSecret}`,
       server,
+      bodies,
     };
   };
   const withHook = (url: string) =>
-    connect(slackConnector, { ...connection, settings: { incomingWebhookUrl: url } });
+    connect(slackConnector, { id: 'slack-alerts', connector: 'slack', auth: { kind: 'webhook-url', url } });
 
-  it('posts and reports ok', async () => {
-    const { url, server } = await serve(200, 'ok');
-    await expect(withHook(url).run('incomingWebhook.send', { text: 'hi' })).resolves.toEqual({
+  it('posts to the URL of the webhook-url credential, which sends no auth header', async () => {
+    const { url, server, bodies } = await serve(200, 'ok');
+    const hook = withHook(url);
+    expect(await hook.ctx.auth.headersFor({ method: 'POST', url: new URL(url) })).toEqual({});
+    expect(hook.ctx.connection.settings).toEqual({});
+    await expect(hook.run('incomingWebhook.send', { text: 'hi' })).resolves.toEqual({
       ok: true,
       confirmed: true,
     });
+    expect(bodies).toEqual(['{"text":"hi"}']);
     server.close();
   });
 
@@ -224,6 +238,39 @@ describe('incomingWebhook.send', () => {
       confirmed: false,
     });
     server.close();
+  });
+
+  it('refuses a bot-token Connection, and no longer reads the URL from settings', async () => {
+    const { url, server, bodies } = await serve(200, 'ok');
+    const legacy = connect(slackConnector, { ...connection, settings: { incomingWebhookUrl: url } });
+    const err = (await legacy
+      .run('incomingWebhook.send', { text: 'hi' })
+      .catch((e: unknown) => e)) as WeftError;
+    expect(err.code).toBe('invalid_input');
+    expect(err.message).toMatch(/auth kind webhook-url/);
+    expect(err.message).toMatch(/incomingWebhookUrl setting is no longer read/);
+    expect(err.message).not.toContain('s3cr3t');
+    expect(bodies).toEqual([]);
+    server.close();
+  });
+
+  it('checks a webhook with an empty payload, which Slack refuses without posting', async () => {
+    const good = await serve(400, 'no_text');
+    await expect(withHook(good.url).run('incomingWebhook.check', {})).resolves.toEqual({ ok: true });
+    expect(good.bodies).toEqual(['{}']);
+    good.server.close();
+    for (const [status, text] of [
+      [403, 'invalid_token'],
+      [404, 'no_service'],
+    ] as const) {
+      const bad = await serve(status, text);
+      const err = (await withHook(bad.url)
+        .run('incomingWebhook.check', {})
+        .catch((e: unknown) => e)) as WeftError;
+      expect([err.code, err.details.slackError]).toEqual(['auth', text]);
+      expect(JSON.stringify(err.toJSON())).not.toContain('s3cr3t');
+      bad.server.close();
+    }
   });
 });
 
