@@ -5,8 +5,13 @@ import type { StripeObject } from './store.js';
 
 /** Builders for charges, subscriptions, prices and events, in the pinned version's shapes. */
 
-/** Test tokens with Stripe's documented outcomes. */
-const declinedSources = new Set(['tok_chargeDeclined', 'tok_visa_chargeDeclined']);
+/** Test tokens and payment methods with Stripe's documented outcomes. */
+const declinedSources = new Set([
+  'tok_chargeDeclined',
+  'tok_visa_chargeDeclined',
+  'pm_card_chargeDeclined',
+  'pm_card_visa_chargeDeclined',
+]);
 
 export function isDeclined(source: string | null): boolean {
   return source !== null && declinedSources.has(source);

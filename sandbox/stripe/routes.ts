@@ -324,6 +324,23 @@ function invoiceVerb(inv: StripeObject, verb: string, req: RouteRequest, ctx: Ro
   }
   if (verb === 'pay') {
     if (inv.status !== 'open') return state('Invoice is already paid or cannot be paid.');
+    const attempts = (Number(inv.attempt_count) || 0) + 1;
+    if (isDeclined(str(req.params.payment_method)) || isDeclined(str(req.params.source))) {
+      // The invoice stays open, the attempt is counted, and Stripe tells the webhooks.
+      const failed = { ...inv, attempted: true, attempt_count: attempts };
+      ctx.store.update(failed);
+      ctx.emit('invoice.payment_failed', failed);
+      return stripeError(
+        402,
+        {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'generic_decline',
+          message: 'Your card was declined.',
+        },
+        true,
+      );
+    }
     const due = inv.amount_due as number;
     const next = {
       ...inv,
@@ -331,7 +348,7 @@ function invoiceVerb(inv: StripeObject, verb: string, req: RouteRequest, ctx: Ro
       amount_paid: due,
       amount_remaining: 0,
       attempted: true,
-      attempt_count: 1,
+      attempt_count: attempts,
       status_transitions: { ...(inv.status_transitions as object), paid_at: ctx.now },
     };
     ctx.store.update(next);

@@ -39,6 +39,16 @@ const demoSettings: Partial<Record<SandboxSystemName, Record<string, string>>> =
 };
 
 /**
+ * Limits only the sandboxes warrant. NetSuite governs requests in flight (15 in the sandbox), not a
+ * rate: the connector's default pace of 10 requests/s would stretch the demo's initial sync of ~500
+ * accounts to almost a minute, so the demo raises the pace as NetSuite's docs advise for bulk
+ * loads, and `flows/demo/crm-accounts-to-erp.yaml` caps its runs at 10 at once to stay under 15.
+ */
+const demoLimits: Partial<Record<SandboxSystemName, ConnectionSpec['limits']>> = {
+  netsuite: { requestsPerSecond: 50, burst: 15 },
+};
+
+/**
  * Starts the sandboxes seeded with the fictional business and returns their Connections.
  *
  * @example
@@ -67,6 +77,7 @@ export async function startSandboxSystems(opts: SandboxSystemsOptions): Promise<
       baseUrl,
       auth,
       settings: { ...settings, ...demoSettings[system] },
+      ...(demoLimits[system] !== undefined ? { limits: demoLimits[system] } : {}),
       webhookSecrets: [secret],
     });
   }

@@ -145,6 +145,44 @@ describe('Stripe sandbox business seed', () => {
     await sandbox?.close();
   });
 
+  it('declines an invoice payment with a test card: 402, the invoice stays open, invoice.payment_failed', async () => {
+    const pay = (id: string, body: string) =>
+      fetch(`${sandbox.url}/v1/invoices/${id}/pay`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${sandbox.apiKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body,
+      });
+    const [open] = (await get('/v1/invoices?status=open&limit=1')).data as {
+      id: string;
+      attempt_count: number;
+    }[];
+    if (open === undefined) throw new Error('the seed holds no open invoice');
+    const declined = await pay(open.id, 'payment_method=pm_card_chargeDeclined');
+    expect(declined.status).toBe(402);
+    expect(((await declined.json()) as { error: unknown }).error).toMatchObject({
+      type: 'card_error',
+      code: 'card_declined',
+    });
+    expect(await get(`/v1/invoices/${open.id}`)).toMatchObject({
+      status: 'open',
+      attempted: true,
+      attempt_count: open.attempt_count + 1,
+    });
+    const events = (await get('/v1/events?type=invoice.payment_failed')).data as {
+      data: { object: { id: string } };
+    }[];
+    expect(events.map((e) => e.data.object.id)).toEqual([open.id]);
+    // A card that works pays it.
+    expect((await pay(open.id, 'payment_method=pm_card_visa')).status).toBe(200);
+    expect(await get(`/v1/invoices/${open.id}`)).toMatchObject({
+      status: 'paid',
+      attempt_count: open.attempt_count + 2,
+    });
+  });
+
   it('holds the business billing: customers, subscriptions, invoices whose lines add up, charges', async () => {
     const stats = (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as {
       objects: Record<string, number>;
