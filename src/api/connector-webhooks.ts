@@ -27,6 +27,10 @@ const DeliveryResult = z
     events: z.number().int().openapi({ description: 'events in the delivery' }),
     accepted: z.number().int().openapi({ description: 'new Events stored (one per subscribed flow)' }),
     duplicates: z.number().int().openapi({ description: 'Events already stored from an earlier delivery' }),
+    ignored: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'true: genuine, but no flow is subscribed to this trigger; nothing stored' }),
   })
   .openapi('ConnectorDeliveryResult');
 
@@ -52,7 +56,7 @@ export function registerConnectorWebhookRoutes<E extends Env>(app: OpenAPIHono<E
         content: { 'application/json': { schema: ErrorBody } },
       },
       404: {
-        description: 'No such Connection or trigger, or no flow subscribed',
+        description: 'No such Connection or webhook trigger',
         content: { 'application/json': { schema: ErrorBody } },
       },
       413: { description: 'Body too large', content: { 'application/json': { schema: ErrorBody } } },
@@ -74,12 +78,6 @@ async function handleDelivery(c: Context, deps: ApiDeps): Promise<Response> {
       ? [{ name: f.version.flowName, types: t.types }]
       : [];
   });
-  if (flows.length === 0) {
-    return errorResponse(c, {
-      code: 'not_found',
-      message: `no flow is subscribed to ${connection}/${triggerName}`,
-    });
-  }
   const log = deps.logger.child({ connection, trigger: triggerName });
   const incoming = nodeIncoming(c);
   const raw = incoming
@@ -125,6 +123,12 @@ async function handleDelivery(c: Context, deps: ApiDeps): Promise<Response> {
   const handshake = trigger.handshake?.(rawBody);
   if (handshake !== undefined) return c.json(handshake.body as object, handshake.status as 200);
 
+  if (flows.length === 0) {
+    // A genuine delivery nobody subscribes to (yet): acknowledged, so the System neither retries
+    // it nor disables the webhook, and counted as ignored.
+    log.debug('verified delivery with no subscribed flow; ignored');
+    return c.json({ events: 0, accepted: 0, duplicates: 0, ignored: true }, 200);
+  }
   let events: ReturnType<typeof trigger.parse>;
   try {
     events = trigger.parse(rawBody);

@@ -8,6 +8,7 @@ import { startHubSpotSandbox } from '../../sandbox/hubspot/index.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/index.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../../src/connector/connector.js';
+import { signWeftWebhook } from '../../src/connector/signed-webhook.js';
 import { hubspotConnector } from '../../src/connectors/hubspot/connector.js';
 import { type RunningWeft, startWeft } from '../../src/main.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -69,7 +70,12 @@ describe('a flow triggered by a signed sandbox webhook writes to another System'
     );
     fs.writeFileSync(
       path.join(connectionsDir, 'salesforce.yaml'),
-      stringify({ name: 'salesforce', connector: 'salesforce', ...specs.salesforce }),
+      stringify({
+        name: 'salesforce',
+        connector: 'salesforce',
+        ...specs.salesforce,
+        webhookSecrets: [{ secret: 'HUBSPOT_HOOKS' }],
+      }),
     );
     fs.writeFileSync(path.join(flowsDir, 'follow-up.yaml'), flow);
     const hubspotToken = (hubspot.connection.auth as { token: string }).token;
@@ -131,5 +137,26 @@ describe('a flow triggered by a signed sandbox webhook writes to another System'
     });
     expect(res.status).toBe(401);
     expect(((await api('/api/events?flow=new-contact-follow-up')).events as unknown[]).length).toBe(before);
+  });
+
+  it('acknowledges a genuine delivery no flow subscribes to, and stores nothing', async () => {
+    const body = JSON.stringify([
+      { ChangeEventHeader: { entityName: 'Account', changeType: 'UPDATE', recordIds: ['001'] } },
+    ]);
+    const post = (signature: string | undefined) =>
+      fetch(`${weft.url}/hooks/connections/salesforce/changeEvents`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(signature ? { 'x-weft-signature': signature } : {}),
+        },
+        body,
+      });
+    const genuine = await post(signWeftWebhook(hookSecret, body, Date.now()));
+    expect(genuine.status).toBe(200);
+    expect(await genuine.json()).toMatchObject({ ignored: true, accepted: 0 });
+    expect((await post(undefined)).status).toBe(401);
+    const unknown = await fetch(`${weft.url}/hooks/connections/nowhere/events`, { method: 'POST', body });
+    expect(unknown.status).toBe(404);
   });
 });
