@@ -36,6 +36,7 @@ interface Row {
 export class RecordStore {
   readonly db: Database.Database;
   readonly #stmts;
+  #findBy: Database.Statement | undefined;
 
   constructor(path = ':memory:') {
     this.db = new Database(path);
@@ -67,7 +68,10 @@ export class RecordStore {
       insert: this.db.prepare(
         'INSERT INTO records (type, id, created_ms, updated_ms, data) VALUES (?, ?, ?, ?, ?) RETURNING seq',
       ),
-      update: this.db.prepare('UPDATE records SET data = ?, updated_ms = ? WHERE type = ? AND id = ?'),
+      // RETURNING gives what the caller's record needs without reading the row (and its JSON) again.
+      update: this.db.prepare(
+        'UPDATE records SET data = ?, updated_ms = ? WHERE type = ? AND id = ? RETURNING seq, created_ms',
+      ),
       get: this.db.prepare('SELECT * FROM records WHERE type = ? AND id = ?'),
       delete: this.db.prepare('DELETE FROM records WHERE type = ? AND id = ?'),
       count: this.db.prepare('SELECT count(*) AS n FROM records WHERE type = ?'),
@@ -103,8 +107,12 @@ export class RecordStore {
 
   /** Replaces the body and moves the record's `updated` time, as every System's delta APIs see it. */
   update<T>(type: string, id: string, data: T, updatedMs: number): StoredRecord<T> | undefined {
-    const changed = this.#stmts.update.run(JSON.stringify(data), updatedMs, type, id).changes;
-    return changed === 0 ? undefined : this.get<T>(type, id);
+    const row = this.#stmts.update.get(JSON.stringify(data), updatedMs, type, id) as
+      | { seq: number; created_ms: number }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : { type, id, seq: row.seq, createdMs: row.created_ms, updatedMs, data };
   }
 
   get<T = Record<string, unknown>>(type: string, id: string): StoredRecord<T> | undefined {
@@ -143,9 +151,11 @@ export class RecordStore {
 
   /** Records whose JSON field at `path` (e.g. `$.email`) equals `value`, case-sensitively. */
   findBy<T = Record<string, unknown>>(type: string, path: string, value: string | number): StoredRecord<T>[] {
-    const rows = this.db
-      .prepare('SELECT * FROM records WHERE type = ? AND json_extract(data, ?) = ? ORDER BY seq')
-      .all(type, path, value) as Row[];
+    // One statement for every path: preparing per call cost more than most look-ups themselves.
+    this.#findBy ??= this.db.prepare(
+      'SELECT * FROM records WHERE type = ? AND json_extract(data, ?) = ? ORDER BY seq',
+    );
+    const rows = this.#findBy.all(type, path, value) as Row[];
     return rows.map((r) => fromRow<T>(r));
   }
 

@@ -90,7 +90,8 @@ export function signatureBaseString(method: string, url: URL, oauth: Map<string,
  * before in the freshness window (a replayed request is refused even with a valid signature).
  */
 export class TbaVerifier {
-  readonly #seen = new Map<string, number>();
+  /** Nonces seen, by the `oauth_timestamp` (seconds) they were signed with. */
+  readonly #seen = new Map<number, Set<string>>();
 
   constructor(
     private readonly opts: {
@@ -138,20 +139,29 @@ export class TbaVerifier {
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       return { ok: false, reason: 'bad_signature' };
 
-    // Only a correctly signed request uses up its nonce; nonces older than the window are dropped.
+    // Only a correctly signed request uses up its nonce. Nonces are kept by their request's
+    // timestamp: once that timestamp is outside the tolerance, a replay is refused as stale
+    // anyway, so its whole second of nonces can be forgotten at once.
     const nonceKey = `${cred.consumerKey}:${cred.tokenId}:${p.get('oauth_nonce')}`;
-    this.#forgetOlderThan(now - tolerance * 2);
-    if (this.#seen.has(nonceKey)) return { ok: false, reason: 'replayed_nonce' };
-    this.#seen.set(nonceKey, now);
+    this.#forgetOlderThan(now - tolerance);
+    let second = this.#seen.get(timestamp);
+    if (second?.has(nonceKey)) return { ok: false, reason: 'replayed_nonce' };
+    if (second === undefined) {
+      second = new Set();
+      this.#seen.set(timestamp, second);
+    }
+    second.add(nonceKey);
     return { ok: true };
   }
 
   #lastSweep = 0;
 
-  #forgetOlderThan(cutoff: number): void {
-    // Sweeping on every request would make a bulk load quadratic; once a second is plenty.
-    if (this.#lastSweep > cutoff - 1000 && this.#seen.size < 200_000) return;
-    this.#lastSweep = cutoff;
-    for (const [k, at] of this.#seen) if (at < cutoff) this.#seen.delete(k);
+  #forgetOlderThan(cutoffMs: number): void {
+    // A sweep walks the seconds, not the nonces (one entry per second of timestamps), and runs
+    // at most once a second. (Walking every nonce on every request once 200,000 were remembered
+    // made a bulk load quadratic: 0.7 ms per request at 220,000.)
+    if (cutoffMs - this.#lastSweep < 1000) return;
+    this.#lastSweep = cutoffMs;
+    for (const second of this.#seen.keys()) if (second * 1000 < cutoffMs) this.#seen.delete(second);
   }
 }

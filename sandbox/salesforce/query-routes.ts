@@ -2,7 +2,7 @@ import type { SandboxResponse } from '../common/server.js';
 import { SalesforceFault } from './errors.js';
 import { objectNamed } from './objects.js';
 import type { SObjectRepository } from './records.js';
-import { parseSoql, runSoql } from './soql.js';
+import { modstampScan, parseSoql, runSoql, runSoqlByModstamp } from './soql.js';
 
 interface Cursor {
   object: string;
@@ -42,7 +42,10 @@ export class QueryCursors {
     if (q === null || q.trim() === '')
       throw new SalesforceFault(400, 'MALFORMED_QUERY', 'SOQL statements cannot be empty or null');
     const parsed = parseSoql(q);
-    const rows = runSoql(parsed, this.repo.all(parsed.object, opts.includeDeleted));
+    const scan = modstampScan(parsed);
+    const rows = scan
+      ? runSoqlByModstamp(parsed, this.repo.modifiedSince(parsed.object, scan.fromMs, opts.includeDeleted))
+      : runSoql(parsed, this.repo.all(parsed.object, opts.includeDeleted));
     if (parsed.fields === 'count') {
       return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
     }

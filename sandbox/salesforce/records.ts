@@ -34,6 +34,7 @@ export class SObjectRepository {
   /** Changes not yet announced; the router flushes them once the request (or composite) commits. */
   pending: RecordChange[] = [];
   readonly #findStmts = new Map<string, Statement>();
+  #modifiedSince: Statement | undefined;
 
   constructor(
     private readonly store: RecordStore,
@@ -59,6 +60,20 @@ export class SObjectRepository {
   all(def: ObjectDef, includeDeleted = false): SfRecord[] {
     const rows = this.store.all<SfRecord>(def.name).map((r) => r.data);
     return includeDeleted ? rows : rows.filter((r) => r.IsDeleted !== true);
+  }
+
+  /**
+   * Records modified at or after `fromMs`, in `SystemModstamp` order (the store's `updated_ms`,
+   * which every write sets to the same instant), read lazily: a delta query stops early.
+   */
+  *modifiedSince(def: ObjectDef, fromMs: number, includeDeleted = false): Generator<SfRecord> {
+    this.#modifiedSince ??= this.store.db.prepare(
+      'SELECT data FROM records WHERE type = ? AND updated_ms >= ? ORDER BY updated_ms, seq',
+    );
+    for (const row of this.#modifiedSince.iterate(def.name, fromMs) as IterableIterator<{ data: string }>) {
+      const record = JSON.parse(row.data) as SfRecord;
+      if (includeDeleted || record.IsDeleted !== true) yield record;
+    }
   }
 
   /** Live records whose text field equals `value` case-insensitively, as external ids match. */

@@ -276,7 +276,16 @@ export function seedBusiness(repo: SObjectRepository, business: Business = gener
 export function syntheticFields(object: string, n: number): Record<string, unknown> {
   switch (object) {
     case 'Account':
-      return { Name: `Sandbox Account ${n}` };
+      // Typed the way people type into a CRM (stray spaces, a scheme, capitals), so a sync has
+      // something to normalise.
+      return {
+        Name: `Sandbox Account ${n}`,
+        Website: n % 2 === 0 ? `https://www.Account${n}.example.com/` : ` account${n}.example.com`,
+        Phone: `+1 415 555 ${String(n % 10_000).padStart(4, '0')} `,
+        Industry: ['Technology', 'Retail', 'Manufacturing', 'Finance'][n % 4] as string,
+        BillingCity: 'San Francisco',
+        BillingCountry: n % 3 === 0 ? 'US' : 'United States',
+      };
     case 'Contact':
       return { FirstName: 'Test', LastName: `Contact ${n}`, Email: `contact${n}@example.com` };
     case 'Lead':

@@ -416,6 +416,68 @@ export function runSoql(query: SoqlQuery, records: SfRecord[]): SfRecord[] {
   return rows;
 }
 
+/**
+ * The earliest `SystemModstamp` (epoch ms) a record matching `where` can have, or undefined when
+ * the condition does not bound it from below.
+ */
+function modstampFloor(cond: Condition | undefined): number | undefined {
+  if (cond === undefined) return undefined;
+  switch (cond.kind) {
+    case 'cmp':
+      return cond.field.name === 'SystemModstamp' &&
+        cond.value.kind === 'datetime' &&
+        (cond.op === '>' || cond.op === '>=' || cond.op === '=')
+        ? cond.value.ms
+        : undefined;
+    case 'and': {
+      const floors = cond.items.map(modstampFloor).filter((f) => f !== undefined);
+      return floors.length === 0 ? undefined : Math.max(...floors);
+    }
+    case 'or': {
+      const floors = cond.items.map(modstampFloor);
+      return floors.some((f) => f === undefined) ? undefined : Math.min(...(floors as number[]));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where a query can be answered from records read in `SystemModstamp` order, starting at a floor,
+ * instead of from every record of the object: it orders by `SystemModstamp ASC` first, has a
+ * LIMIT, and its WHERE bounds `SystemModstamp` from below. That is the shape of every delta poll
+ * (`… WHERE SystemModstamp > t … ORDER BY SystemModstamp, Id LIMIT n`), which otherwise reads,
+ * filters and sorts the whole object on each page: quadratic over a bulk sync.
+ */
+export function modstampScan(query: SoqlQuery): { fromMs: number } | undefined {
+  const first = query.orderBy[0];
+  if (first === undefined || first.field.name !== 'SystemModstamp' || first.desc) return undefined;
+  if (query.limit === undefined || query.fields === 'count') return undefined;
+  const fromMs = modstampFloor(query.where);
+  return fromMs === undefined ? undefined : { fromMs };
+}
+
+/**
+ * {@link runSoql} over records given in ascending `SystemModstamp` order (see {@link modstampScan}).
+ * Reading stops once LIMIT + OFFSET records match and the timestamp has moved past the last of
+ * them: the rest sort after every one of those. Records at that last timestamp are all read,
+ * because the later ORDER BY keys (Id) decide among them. The same answer as `runSoql`.
+ */
+export function runSoqlByModstamp(query: SoqlQuery, ordered: Iterable<SfRecord>): SfRecord[] {
+  const need = (query.limit ?? Number.POSITIVE_INFINITY) + (query.offset ?? 0);
+  const matched: SfRecord[] = [];
+  let lastMs: number | undefined;
+  for (const r of ordered) {
+    const ms = parseDateTime(String(r.SystemModstamp)) ?? 0;
+    if (matched.length >= need && lastMs !== undefined && ms > lastMs) break;
+    if (query.where !== undefined && !matches(query.where, r)) continue;
+    matched.push(r);
+    lastMs = ms;
+  }
+  const { where: _filtered, ...rest } = query;
+  return runSoql(rest, matched);
+}
+
 function matches(cond: Condition, r: SfRecord): boolean {
   switch (cond.kind) {
     case 'and':

@@ -2,6 +2,7 @@ import { WeftError } from '../contract/errors.js';
 import type { Authenticator } from './auth.js';
 import { encodeForm, type FormValue } from './form-encoding.js';
 import { errorFromNetwork, errorFromResponse } from './http-errors.js';
+import { fetchTransport, nodeTransport, type Transport, type TransportResponse } from './http-transport.js';
 import { type ConnectionRateLimiter, unlimited } from './rate-limiter.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -53,6 +54,7 @@ export interface ConnectorHttpClientOptions {
   rateLimitBackoffMs?: number;
   /** Refines the generic error with the system's error body (its codes, its retry hints). */
   classify?: (ctx: ClassifyContext) => WeftError;
+  /** Sends requests through this `fetch` instead of the default `node:http` transport (tests). */
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
@@ -72,10 +74,13 @@ export interface ConnectorHttpClientOptions {
 export class ConnectorHttpClient {
   readonly #o: ConnectorHttpClientOptions;
   readonly #base: URL;
+  readonly #transport: Transport;
 
   constructor(opts: ConnectorHttpClientOptions) {
     this.#o = opts;
     this.#base = new URL(opts.baseUrl);
+    // An injected fetch (tests) is used as given; otherwise node:http on keep-alive agents.
+    this.#transport = opts.fetch ? fetchTransport(opts.fetch) : nodeTransport;
   }
 
   /** Sends the request; resolves with a 2xx response, rejects with a WeftError. */
@@ -135,22 +140,16 @@ export class ConnectorHttpClient {
     }
     await limiter.acquire();
     Object.assign(headers, await this.#o.auth.headersFor({ method: req.method, url }));
-    let response: Response;
-    let text: string;
+    let response: TransportResponse;
     try {
-      response = await (this.#o.fetch ?? fetch)(url, {
-        method: req.method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
+      response = await this.#transport(url, { method: req.method, headers, body, timeoutMs });
     } catch (err) {
       throw errorFromNetwork({ err, method: req.method, target, timeoutMs });
     }
+    const { text } = response;
     limiter.observe({ status: response.status, headers: response.headers });
     const parsed = parseBody(response.headers, text);
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const error = errorFromResponse({
         status: response.status,
         headers: response.headers,
