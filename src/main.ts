@@ -211,6 +211,7 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
         clock,
         logger,
         owner: Worker.ownerId('poll'),
+        ...(worker ? { whenSlotFree: () => worker.whenSlotFree() } : {}),
       });
       poller.start();
       cleanup.push(() => poller.stop());

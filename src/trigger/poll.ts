@@ -46,6 +46,11 @@ export interface PollerDeps {
   owner: string;
   /** How long a cursor stays this process's without a renewal. @default 60000 */
   leaseMs?: number;
+  /**
+   * Resolves when this process's worker has a free slot: changes are ingested no faster than runs
+   * can start inline. Absent (a `serve`-only process): ingest at full speed into the queue.
+   */
+  whenSlotFree?: () => Promise<void>;
 }
 
 /** The flows fed by one (Connection, trigger) and how often it is polled. */
@@ -245,10 +250,15 @@ export class Poller {
       }
     }
     let created = 0;
-    for (let i = 0; i < jobs.length; i += INGEST_PARALLELISM) {
-      const done = await Promise.all(jobs.slice(i, i + INGEST_PARALLELISM).map((job) => job()));
-      created += done.filter(Boolean).length;
-    }
+    let next = 0;
+    // A few lanes keep commits overlapping; each takes the next change once a run could start.
+    const lane = async () => {
+      for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+        await this.deps.whenSlotFree?.();
+        if (await job()) created += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INGEST_PARALLELISM, jobs.length) }, lane));
     return created;
   }
 

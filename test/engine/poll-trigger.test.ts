@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/contract/clock.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { Store } from '../../src/store/port.js';
@@ -22,8 +22,9 @@ describe('poll triggers', () => {
   let notes: NotesSystem;
   let h: Harness;
 
-  const poller = (owner: string, store: Store = h.store) =>
+  const poller = (owner: string, store: Store = h.store, whenSlotFree?: () => Promise<void>) =>
     new Poller({
+      ...(whenSlotFree ? { whenSlotFree } : {}),
       store,
       registry: h.registry,
       connections: notes.access(),
@@ -127,5 +128,20 @@ describe('poll triggers', () => {
     const { outcomes } = await poller('p').poll();
     expect(outcomes[0]?.status).toBe('failed');
     expect(outcomes[0]?.nextAt ?? 0).toBeGreaterThanOrEqual(started + 29_000);
+  });
+
+  it('ingests no faster than the worker frees slots, when paced', async () => {
+    await h.deploy(pollFlow('paced'));
+    notes.seed(3, 1_700_000_000);
+    let open = false;
+    const waiting: (() => void)[] = [];
+    const pass = poller('p', h.store, () =>
+      open ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
+    ).poll();
+    await vi.waitFor(() => expect(waiting.length).toBeGreaterThan(0));
+    expect(await polledIds('paced')).toEqual([]);
+    open = true;
+    for (const release of waiting.splice(0)) release();
+    expect((await pass).outcomes[0]).toMatchObject({ changes: 3, events: 3 });
   });
 });

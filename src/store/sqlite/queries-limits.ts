@@ -1,12 +1,11 @@
-import { checkRateLimit, tokenEpsilon, waitForToken } from '../limits.js';
-import type { ClaimRuns, TakeRateLimit } from '../port.js';
+import type { ClaimRuns } from '../port.js';
 import type { Sql } from './connection.js';
 import type { RunRow } from './rows.js';
 
 /**
- * Limits in the embedded store: per-flow concurrency in claims, and rate-limit buckets. The same
- * semantics as the PostgreSQL store (postgres/queries-limits.ts), where the reasoning is written
- * down. No locks are needed here: a claim is one BEGIN IMMEDIATE transaction, so claims are
+ * Per-flow concurrency in the embedded store's claims, with the same semantics as the PostgreSQL
+ * store (postgres/queries-limits.ts), where the reasoning is written down. Rate-limit buckets are
+ * in memory here (../token-buckets.ts); the `rate_limits` table of migration 002 stays unused. No locks are needed here: a claim is one BEGIN IMMEDIATE transaction, so claims are
  * serialised by SQLite itself.
  */
 
@@ -69,27 +68,4 @@ export function claimLimitedRuns(sql: Sql, input: ClaimRuns, limit: number): Run
     );
   }
   return claimed;
-}
-
-// Unqualified columns in DO UPDATE are the row as it was, in every SET expression.
-const refill = 'min(@burst, tokens + max(0, @now - updated_at) * @perSecond / 1000.0)';
-const takeSql = `INSERT INTO rate_limits (key, tokens, updated_at, granted) VALUES (@key, @burst - 1, @now, 1)
-  ON CONFLICT (key) DO UPDATE SET
-    tokens = CASE WHEN ${refill} >= 1 - @epsilon THEN max(0, ${refill} - 1) ELSE ${refill} END,
-    granted = ${refill} >= 1 - @epsilon,
-    updated_at = max(updated_at, @now)
-  RETURNING tokens, granted`;
-
-/** Takes a token from bucket `key` if one is there (see ../limits.ts for the model). */
-export function takeRateLimit(sql: Sql, input: TakeRateLimit): { waitMs: number } {
-  checkRateLimit(input);
-  const row = sql.get<{ tokens: number; granted: number }>(takeSql, {
-    key: input.key,
-    perSecond: input.perSecond,
-    burst: input.burst,
-    now: input.now,
-    epsilon: tokenEpsilon,
-  });
-  if (row === undefined || row.granted === 1) return { waitMs: 0 };
-  return { waitMs: waitForToken(row.tokens, input.perSecond) };
 }

@@ -35,6 +35,7 @@ import type {
   ScheduleStateRecord,
   TokenRecord,
 } from '../records.js';
+import { MemoryTokenBuckets } from '../token-buckets.js';
 import { TopicListeners } from '../topics.js';
 import { Connection, type SqliteStoreOptions } from './connection.js';
 import { inspect, migrate } from './migrate.js';
@@ -44,7 +45,6 @@ import * as connections from './queries-connections.js';
 import * as cursors from './queries-cursors.js';
 import * as exceptions from './queries-exceptions.js';
 import * as flows from './queries-flows.js';
-import * as limits from './queries-limits.js';
 import * as progress from './queries-progress.js';
 import * as runs from './queries-runs.js';
 
@@ -75,6 +75,7 @@ export class SqliteStore implements Store {
    * unchanged on either store.
    */
   private readonly topics = new TopicListeners();
+  private readonly buckets = new MemoryTokenBuckets();
 
   private constructor(private readonly conn: Connection) {}
 
@@ -234,7 +235,8 @@ export class SqliteStore implements Store {
   // Limits
 
   async takeRateLimit(input: TakeRateLimit): Promise<{ waitMs: number }> {
-    return this.conn.write(() => limits.takeRateLimit(this.conn.sql, input));
+    // One process owns this database, so its buckets are in memory (see MemoryTokenBuckets).
+    return this.buckets.take(input);
   }
 
   // Trigger cursors
