@@ -10,11 +10,15 @@ export interface NetSuiteTbaCredentials {
   tokenSecret: string;
 }
 
+const unreserved = /^[A-Za-z0-9\-._~]*$/;
+
 /**
  * RFC 3986 percent-encoding as OAuth 1.0a requires (RFC 5849 §3.6): `encodeURIComponent` leaves
  * `!'()*` alone, OAuth does not.
  */
 export function oauthPercentEncode(value: string): string {
+  // Most values (keys, ids, timestamps, nonces) need no encoding: skip the two string passes.
+  if (unreserved.test(value)) return value;
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

@@ -113,15 +113,15 @@ export const executeAction: StepExecutor<ActionStep> = async (step, env) => {
     }
     const now = env.now();
     try {
-      const result = await port.call(itemInput, {
-        idempotencyKey: key,
-        attempt: (previous?.attempts ?? 0) + 1,
-      });
+      // One JSON copy serves the ledger and the step output.
+      const result = toJsonValue(
+        await port.call(itemInput, { idempotencyKey: key, attempt: (previous?.attempts ?? 0) + 1 }),
+      );
       env.ledger.record(
         ledgerEntry({ env, step, item, key, target, previous, now, status: 'succeeded', result }),
       );
       attempts = 0;
-      results.push(toJsonValue(result));
+      results.push(result);
     } catch (err) {
       const error = toWeftError(err);
       const status = typeof error.details.status === 'number' ? error.details.status : null;
@@ -370,7 +370,7 @@ function ledgerEntry(opts: {
     status: opts.status,
     request: opts.target,
     responseStatus: result?.status ?? opts.responseStatus ?? null,
-    response: opts.result === undefined ? null : toJsonValue(opts.result),
+    response: opts.result === undefined ? null : opts.result,
     firstAttemptAt: previous?.firstAttemptAt ?? now,
     lastAttemptAt: now,
   };
