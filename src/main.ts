@@ -12,7 +12,6 @@ import { secretsKeySource } from './connections/secrets-key.js';
 import { systemClock } from './contract/clock.js';
 import { WeftError } from './contract/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { startSandboxSystems } from './demo/sandbox-systems.js';
 import { Engine } from './engine/engine.js';
 import { stepExecutors } from './engine/steps/index.js';
 import { Worker } from './engine/worker.js';
@@ -153,7 +152,8 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
     // The demo's Systems are local sandboxes, each reached through a Connection named after it.
     const sandboxes =
       opts.demo === true && roles.serve
-        ? await startSandboxSystems({
+        ? // Loaded only for the demo: the sandboxes and their seed stay out of other processes.
+          await (await import('./demo/sandbox-systems.js')).startSandboxSystems({
             dir: path.join(config.dataDir, 'sandbox'),
             basePort: config.sandboxPort,
           })

@@ -3,7 +3,7 @@ import { envSecrets } from '../config.js';
 import type { ConnectionTestResult, ConnectionVerdict } from '../connections/probe.js';
 import type { ConnectionView } from '../connections/spec.js';
 import { ConnectionSourceError, parseConnectionSource } from '../connections/yaml.js';
-import { connectorCatalog } from '../connectors/catalog.js';
+import { loadConnectorCatalog } from '../connectors/load-catalog.js';
 import { formatProblem } from '../flow/parse.js';
 import { callApi } from './client.js';
 import type { CliContext } from './context.js';
@@ -80,7 +80,7 @@ export function registerConnectionCommands(program: Command, ctx: CliContext): v
           source,
           file: opts.file,
           secrets: envSecrets(ctx.io.env),
-          catalog: connectorCatalog,
+          catalog: await loadConnectorCatalog(),
         });
       } catch (err) {
         if (err instanceof ConnectionSourceError) throw new CliError(err.message);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config.js';
-import { type SandboxSystems, startSandboxSystems } from '../demo/sandbox-systems.js';
+import type { SandboxSystems } from '../demo/sandbox-systems.js';
 import type { CliContext } from './context.js';
 import { runUntilSignal } from './signals.js';
 
@@ -45,6 +45,8 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
 /** Starts the sandboxes, wires their webhooks and writes their Connections as `flags` ask. */
 export async function openSandboxes(ctx: CliContext, flags: SandboxFlags): Promise<SandboxSystems> {
   const config = loadConfig({ env: ctx.io.env, flags: { sandboxPort: flags.port } });
+  // Loaded on demand: every other command (`weft start` included) stays without the sandboxes.
+  const { startSandboxSystems } = await import('../demo/sandbox-systems.js');
   const systems = await startSandboxSystems({
     dir: flags.dir ?? path.join(config.dataDir, 'sandbox'),
     basePort: config.sandboxPort,

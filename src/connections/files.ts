@@ -29,12 +29,13 @@ export async function applyConnectionFiles(opts: {
   logger: Logger;
   now: number;
 }): Promise<void> {
+  const catalog = await opts.registry.catalog();
   const readings = connectionFiles(opts.dir).map((file) => {
     const reading = parseConnectionSource({
       source: fs.readFileSync(file, 'utf8'),
       file,
       secrets: opts.secrets,
-      catalog: opts.registry.catalog,
+      catalog,
     });
     for (const w of reading.warnings) opts.logger.warn({ file: w.file, line: w.line }, formatProblem(w));
     return { file, spec: reading.spec };

@@ -1,4 +1,4 @@
-import { hostOf, probeOf, targetOf } from '../connectors/catalog.js';
+import { hostOf, probeOf, targetOf } from '../connectors/catalog-entry.js';
 import { WeftError } from '../contract/errors.js';
 import { scrubSecrets, secretValuesOf } from './codec.js';
 import type { ConnectionRegistry, OpenConnection, ResolvedConnection } from './registry.js';

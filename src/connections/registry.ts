@@ -5,7 +5,8 @@ import {
   type Connection,
   connect,
 } from '../connector/connector.js';
-import { type CatalogEntry, connectorCatalog } from '../connectors/catalog.js';
+import type { CatalogEntry } from '../connectors/catalog-entry.js';
+import { type ConnectorCatalog, loadConnectorCatalog } from '../connectors/load-catalog.js';
 import type { Clock } from '../contract/clock.js';
 import { WeftError } from '../contract/errors.js';
 import type { ConnectionAccess, OpenedConnection } from '../engine/connection-access.js';
@@ -69,7 +70,6 @@ interface Loaded {
  * await registry.close(); // at shutdown: ends database pools
  */
 export class ConnectionRegistry implements ConnectionAccess {
-  readonly catalog: Readonly<Record<string, CatalogEntry>>;
   readonly #deps: ConnectionRegistryDeps;
   readonly #loaded = new Map<string, Promise<Loaded>>();
   readonly #opened = new Map<string, { fingerprint: string; opened: OpenedConnection }>();
@@ -79,7 +79,11 @@ export class ConnectionRegistry implements ConnectionAccess {
 
   constructor(deps: ConnectionRegistryDeps) {
     this.#deps = deps;
-    this.catalog = deps.catalog ?? connectorCatalog;
+  }
+
+  /** The connectors Connections may name: the given catalog, else Weft's own, loaded on first use. */
+  async catalog(): Promise<ConnectorCatalog> {
+    return this.#deps.catalog ?? (await loadConnectorCatalog());
   }
 
   /** Drops the cache whenever a Connection changes anywhere; call the result to stop. */
@@ -195,7 +199,7 @@ export class ConnectionRegistry implements ConnectionAccess {
     now: number;
   }): Promise<{ connection: ConnectionView; created: boolean; changed: boolean }> {
     const { spec } = input;
-    const problems = catalogProblems(spec, this.catalog);
+    const problems = catalogProblems(spec, await this.catalog());
     if (problems.length > 0) {
       throw new WeftError({
         code: 'invalid_input',
@@ -308,7 +312,8 @@ export class ConnectionRegistry implements ConnectionAccess {
   async #read(name: string): Promise<Loaded> {
     const record = await this.#record(name);
     const spec = openConnection(record, this.#deps.keys.box());
-    const entry = Object.hasOwn(this.catalog, spec.connector) ? this.catalog[spec.connector] : undefined;
+    const catalog = await this.catalog();
+    const entry = Object.hasOwn(catalog, spec.connector) ? catalog[spec.connector] : undefined;
     if (entry === undefined) {
       throw new WeftError({
         code: 'invalid_input',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AuthConfig } from '../connector/auth.js';
-import type { CatalogEntry } from '../connectors/catalog.js';
+import type { CatalogEntry } from '../connectors/catalog-entry.js';
 import { ConnectionName } from '../contract/flow.js';
 
 // One name rule for flows and Connections; re-exported so callers of this module need no other.

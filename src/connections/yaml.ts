@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { SecretSource } from '../config.js';
-import type { CatalogEntry } from '../connectors/catalog.js';
+import type { CatalogEntry } from '../connectors/catalog-entry.js';
 import { WeftError } from '../contract/errors.js';
 import { SecretName } from '../contract/flow.js';
 import { type FlowProblem, formatProblem, SourceLocator, sortProblems } from '../flow/parse.js';

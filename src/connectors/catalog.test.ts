@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectorCatalog, probeOf, targetOf } from './catalog.js';
+import { connectorCatalog } from './catalog.js';
+import { probeOf, targetOf } from './catalog-entry.js';
 
 describe('connector catalog', () => {
   it.each(Object.entries(connectorCatalog))(
