@@ -109,6 +109,10 @@ const definitions: { name: string; keyPrefix: string; fields: FieldDef[] }[] = [
       of('ParentId', 'reference', { referenceTo: ['001'] }),
       of('Rating', 'picklist'),
       of('Description', 'textarea', { length: 32000 }),
+      // Product usage synced into the CRM (Loomwise's own custom fields), as many SaaS vendors do.
+      text('Usage_Month__c', 7),
+      of('Monthly_Api_Calls__c', 'int'),
+      of('Active_Seats__c', 'int'),
     ],
   },
   {

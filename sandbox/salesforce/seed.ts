@@ -11,6 +11,7 @@ import {
   duplicateNameIn,
   generateBusiness,
   type Ticket,
+  type Usage,
 } from '../seed/index.js';
 import { makeId } from './ids.js';
 import { type ObjectDef, objectNamed } from './objects.js';
@@ -99,6 +100,8 @@ export function seedBusiness(repo: SObjectRepository, business: Business = gener
   const contactIds = new Map<string, string>();
   const accountsByKey = new Map(business.accounts.map((a) => [a.key, a]));
   const hasSubscription = new Set(business.subscriptions.map((s) => s.accountKey));
+  // The latest month of product usage per account (usage is in month order).
+  const latestUsage = new Map(business.usage.map((u) => [u.accountKey, u]));
 
   const createAccount = (a: Account, name: string, createdMs: number, salt: string) =>
     repo.create(
@@ -114,6 +117,7 @@ export function seedBusiness(repo: SObjectRepository, business: Business = gener
         AnnualRevenue: a.annualRevenue,
         Rating: a.tier === 'enterprise' ? 'Hot' : a.tier === 'mid-market' ? 'Warm' : 'Cold',
         OwnerId: pick(who.sales, a.key),
+        ...usageFields(latestUsage.get(a.key)),
       },
       { createdMs, atMs: touched(createdMs, salt + a.key) },
     ).Id as string;
@@ -297,4 +301,13 @@ export function syntheticFields(object: string, n: number): Record<string, unkno
     default:
       return { Subject: `Case ${n}` };
   }
+}
+
+function usageFields(usage: Usage | undefined): Record<string, string | number> {
+  if (usage === undefined) return {};
+  return {
+    Usage_Month__c: usage.month,
+    Monthly_Api_Calls__c: usage.apiCalls,
+    Active_Seats__c: usage.activeSeats,
+  };
 }

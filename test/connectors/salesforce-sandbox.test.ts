@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemSandbox } from '../../sandbox/common/server.js';
 import { salesforceSandboxCredentials, startSalesforceSandbox } from '../../sandbox/salesforce/index.js';
+import { generateBusiness } from '../../sandbox/seed/business.js';
 import { verifyWeftWebhook } from '../../src/connector/signed-webhook.js';
 import { startReceiver } from './support/salesforce-harness.js';
 
@@ -97,6 +98,22 @@ describe('Salesforce sandbox', () => {
     const count = (await soql('SELECT COUNT() FROM Case WHERE IsClosed = false')).body as Rows;
     expect(count.totalSize).toBeGreaterThan(0);
     expect(count.records).toEqual([]);
+  });
+
+  it("carries each paying account's latest product usage, as the business has it", async () => {
+    const business = generateBusiness();
+    const latest = new Map(business.usage.map((u) => [u.accountKey, u]));
+    const q = 'SELECT Name, Usage_Month__c, Monthly_Api_Calls__c, Active_Seats__c FROM Account';
+    const withUsage = ((await soql(q)).body as Rows).records.filter((a) => a.Usage_Month__c != null);
+    const expected = new Set(business.subscriptions.map((s) => s.accountKey)).size;
+    // Every paying account has usage; a hand-made duplicate of one carries it too.
+    expect(withUsage.length).toBeGreaterThanOrEqual(expected);
+    const months = new Set([...latest.values()].map((u) => u.month));
+    const calls = new Set([...latest.values()].map((u) => u.apiCalls));
+    for (const a of withUsage) {
+      expect(months.has(String(a.Usage_Month__c))).toBe(true);
+      expect(calls.has(Number(a.Monthly_Api_Calls__c))).toBe(true);
+    }
   });
 
   it('issues sessions by client credentials or refresh token, refuses bad ones as Salesforce does', async () => {
