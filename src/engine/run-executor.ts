@@ -67,6 +67,13 @@ export class RunExecution {
   private readonly journal: Map<string, JournalEntry>;
   private readonly pendingJournal = new Map<string, JournalEntry>();
   private readonly pendingActions = new Map<string, ActionRecord>();
+  /**
+   * An action's outcome waits to be committed. It is committed before the next step starts, or
+   * with the run's final state when the action was the last step: one write instead of two for
+   * the common "…, then write" run. Until then a crash repeats the call with the same
+   * idempotency key, exactly as a crash during the call would.
+   */
+  private actionUnflushed = false;
   private readonly passedRetriedSteps = new Set<string>();
   private ledgerCache: Map<string, ActionRecord> | undefined;
   private readonly scope: Scope;
@@ -154,6 +161,7 @@ export class RunExecution {
         continue;
       }
       if (this.speculative && !pureKinds[step.kind]) return { type: 'stop' };
+      if (this.actionUnflushed) await this.flush();
       if (step.kind === 'action' && this.response !== undefined && !this.responseDelivered) {
         // The caller should not wait for writes to other systems: commit and reply first.
         await this.flush();
@@ -161,7 +169,7 @@ export class RunExecution {
       const outcome = await this.executeStep(step, done);
       const walk = this.record(step, done, outcome);
       if (walk.type !== 'continue') return walk;
-      if (step.kind === 'action') await this.flush();
+      if (step.kind === 'action') this.actionUnflushed = true;
       if (step.kind === 'respond')
         this.response = outcome.type === 'succeeded' ? (outcome.output as FlowResponse) : undefined;
       if (step.kind === 'branch' && outcome.type === 'succeeded') {
@@ -318,6 +326,7 @@ export class RunExecution {
       ...(this.passedRetriedSteps.size > 0 ? { passedRetriedSteps: [...this.passedRetriedSteps] } : {}),
     };
     await this.deps.store.saveProgress(progress);
+    this.actionUnflushed = false;
     for (const e of this.pendingJournal.values()) this.journal.set(e.stepId, e);
     this.pendingJournal.clear();
     this.pendingActions.clear();
