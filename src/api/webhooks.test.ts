@@ -2,10 +2,11 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Step } from '../contract/flow.js';
 import type { IngestResult } from '../engine/ingest-port.js';
+import { hasRespondStep } from '../flow/compile.js';
 import { locateJsonError } from './json-error.js';
 import { type HttpServer, startHttpServer } from './server.js';
 import { bodyOf, createHarness, type Harness, sign } from './test-kit.js';
-import { hasRespondStep, parseWebhookBody } from './webhooks.js';
+import { parseWebhookBody } from './webhooks.js';
 
 let h: Harness | undefined;
 let server: HttpServer | undefined;

@@ -24,15 +24,6 @@ const prefix = '/hooks/';
 /** Headers that carry credentials; they never reach event payloads, journals or logs. */
 const droppedHeaders = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
-/** True when a respond step appears anywhere, including inside branches. */
-export function hasRespondStep(steps: readonly Step[]): boolean {
-  return steps.some((s) => {
-    if (s.kind === 'respond') return true;
-    if (s.kind !== 'branch') return false;
-    return s.cases.some((c) => hasRespondStep(c.steps)) || hasRespondStep(s.default ?? []);
-  });
-}
-
 /**
  * Reads a request body up to `limit` bytes. Rejects at once when Content-Length already says it
  * is too big, and otherwise counts the streamed bytes, so a chunked upload cannot exhaust memory.
@@ -290,7 +281,7 @@ async function handleWebhook(c: Context, deps: ApiDeps): Promise<Response> {
     source: 'webhook',
     payload,
     dedupeKey,
-    ...(hasRespondStep(flow.definition.steps) ? { awaitResponseMs: trigger.respondTimeoutMs } : {}),
+    ...(flow.responds ? { awaitResponseMs: trigger.respondTimeoutMs } : {}),
   });
   if (deps.logger.isLevelEnabled('debug')) {
     log().debug(

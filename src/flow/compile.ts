@@ -3,6 +3,7 @@
  * FlowVersion → CompiledFlow: every expression and template of the definition compiled once.
  */
 import { WeftError } from '../contract/errors.js';
+import type { Step } from '../contract/flow.js';
 import type { FlowVersionRecord } from '../store/records.js';
 import type { CompiledExpression, CompiledFlow, CompiledTemplate } from './compiled.js';
 import { compileExpression, type ExpressionLimits } from './expression.js';
@@ -44,6 +45,7 @@ export function compileFlow(version: FlowVersionRecord): CompiledFlow {
   return {
     version,
     definition,
+    responds: hasRespondStep(definition.steps),
     expression(source) {
       const found = expressions.get(source);
       if (found === undefined) throw notInFlow(version, 'expression', source);
@@ -63,5 +65,14 @@ function notInFlow(version: FlowVersionRecord, kind: string, source: string): We
     code: 'internal',
     message: `${kind} is not part of flow ${version.flowName} v${version.version}`,
     details: { flowVersionId: version.id, [kind]: source },
+  });
+}
+
+/** True when a respond step appears anywhere, including inside branches. */
+export function hasRespondStep(steps: readonly Step[]): boolean {
+  return steps.some((s) => {
+    if (s.kind === 'respond') return true;
+    if (s.kind !== 'branch') return false;
+    return s.cases.some((c) => hasRespondStep(c.steps)) || hasRespondStep(s.default ?? []);
   });
 }

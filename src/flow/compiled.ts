@@ -37,6 +37,8 @@ export interface CompiledTemplate {
 export interface CompiledFlow {
   readonly version: FlowVersionRecord;
   readonly definition: Flow;
+  /** A `respond` step appears somewhere (branches included): a webhook caller waits for its reply. */
+  readonly responds: boolean;
   /** The compiled form of an expression that appears in this flow's definition. */
   expression(source: string): CompiledExpression;
   template(source: string): CompiledTemplate;
