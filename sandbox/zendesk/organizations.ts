@@ -1,6 +1,13 @@
 import type { SandboxRequest } from '../common/server.js';
 import { listPage } from './paging.js';
-import { type FieldError, json, num, readRoot, recordInvalid, recordNotFound, strings } from './responses.js';
+import {
+  emitRecordEvent,
+  saveWithChangeEvents,
+  searchAnswer,
+  type WritableKind,
+  writeRoutes,
+} from './record-writes.js';
+import { type FieldError, json, num, recordNotFound, strings } from './responses.js';
 import {
   apiUrl,
   insert,
@@ -116,33 +123,19 @@ function create(state: ZendeskState, fields: Record<string, unknown>): Organizat
     fields,
   );
   insert(state, 'organization', org);
-  state.emit({
-    type: 'zen:event-type:organization.created',
-    subject: `zen:organization:${org.id}`,
-    detail: eventDetail(org),
-    event: {},
-  });
+  emitRecordEvent(state, 'organization', org.id, 'created', eventDetail(org));
   return org;
 }
 
 function update(state: ZendeskState, org: Organization, fields: Record<string, unknown>): Organization {
   const next = apply(org, fields);
   next.updated_at = isoSeconds(nowSeconds(state));
-  save(state, 'organization', next);
-  for (const [field, type] of [
-    ['name', 'name_changed'],
-    ['external_id', 'external_id_changed'],
-  ] as const) {
-    if (org[field] !== next[field]) {
-      state.emit({
-        type: `zen:event-type:organization.${type}`,
-        subject: `zen:organization:${org.id}`,
-        detail: eventDetail(next),
-        event: { current: next[field], previous: org[field] },
-      });
-    }
-  }
-  return next;
+  return saveWithChangeEvents(
+    state,
+    'organization',
+    { before: org, next, watched: ['name', 'external_id'] },
+    eventDetail,
+  );
 }
 
 /** The organization snapshot of an event: string ids, as Zendesk's event payloads carry them. */
@@ -166,54 +159,31 @@ const list: Route = (state, req) =>
     'organizations',
   );
 
+const organizations: WritableKind<Organization> = {
+  type: 'organization',
+  collection: 'organizations',
+  render: renderOrganization,
+  validate,
+  writable: findLive,
+  /** Matched by `id`, then `external_id`. */
+  match: (state, fields) => {
+    const ext = fields.external_id;
+    return (
+      findLive(state, num(fields.id)) ??
+      (typeof ext === 'string' || typeof ext === 'number'
+        ? liveOrganizations(state).find((o) => o.external_id === String(ext))
+        : undefined)
+    );
+  },
+  create,
+  update,
+};
+
+const writes = writeRoutes(organizations);
+
 const show: Route = (state, req, [id]) => {
   const org = findLive(state, id);
   return org ? json(200, { organization: renderOrganization(req, org) }) : recordNotFound();
-};
-
-const createRoute: Route = (state, req) => {
-  const read = readRoot(req.body, 'organization');
-  if ('refusal' in read) return read.refusal;
-  const errors = validate(state, read.body, undefined);
-  if (errors.length > 0) return recordInvalid(errors);
-  const org = create(state, read.body);
-  return json(
-    201,
-    { organization: renderOrganization(req, org) },
-    { location: apiUrl(req, `organizations/${org.id}`) },
-  );
-};
-
-/** Matched by `id`, then `external_id`; otherwise created (201). */
-const createOrUpdate: Route = (state, req) => {
-  const read = readRoot(req.body, 'organization');
-  if ('refusal' in read) return read.refusal;
-  const fields = read.body;
-  const ext = fields.external_id;
-  const match =
-    findLive(state, num(fields.id)) ??
-    (typeof ext === 'string' || typeof ext === 'number'
-      ? liveOrganizations(state).find((o) => o.external_id === String(ext))
-      : undefined);
-  const errors = validate(state, fields, match);
-  if (errors.length > 0) return recordInvalid(errors);
-  if (match) return json(200, { organization: renderOrganization(req, update(state, match, fields)) });
-  const org = create(state, fields);
-  return json(
-    201,
-    { organization: renderOrganization(req, org) },
-    { location: apiUrl(req, `organizations/${org.id}`) },
-  );
-};
-
-const updateRoute: Route = (state, req, [id]) => {
-  const org = findLive(state, id);
-  if (!org) return recordNotFound();
-  const read = readRoot(req.body, 'organization');
-  if ('refusal' in read) return read.refusal;
-  const errors = validate(state, read.body, org);
-  if (errors.length > 0) return recordInvalid(errors);
-  return json(200, { organization: renderOrganization(req, update(state, org, read.body)) });
 };
 
 const remove: Route = (state, _req, [id]) => {
@@ -221,12 +191,7 @@ const remove: Route = (state, _req, [id]) => {
   if (!org) return recordNotFound();
   const at = isoSeconds(nowSeconds(state));
   save(state, 'organization', { ...org, deleted_at: at, updated_at: at });
-  state.emit({
-    type: 'zen:event-type:organization.deleted',
-    subject: `zen:organization:${org.id}`,
-    detail: eventDetail({ ...org, updated_at: at }),
-    event: {},
-  });
+  emitRecordEvent(state, 'organization', org.id, 'deleted', eventDetail({ ...org, updated_at: at }));
   return { status: 204 };
 };
 
@@ -240,20 +205,15 @@ const search: Route = (state, req) => {
   const found = liveOrganizations(state).filter(
     (o) => (ext === null || o.external_id === ext) && (name === null || sameName(o.name, name)),
   );
-  return json(200, {
-    organizations: found.map((o) => renderOrganization(req, o)),
-    next_page: null,
-    previous_page: null,
-    count: found.length,
-  });
+  return searchAnswer(req, organizations, found);
 };
 
 export const organizationRoutes: [string, RegExp, Route][] = [
   ['GET', /^\/api\/v2\/organizations$/, list],
-  ['POST', /^\/api\/v2\/organizations$/, createRoute],
-  ['POST', /^\/api\/v2\/organizations\/create_or_update$/, createOrUpdate],
+  ['POST', /^\/api\/v2\/organizations$/, writes.create],
+  ['POST', /^\/api\/v2\/organizations\/create_or_update$/, writes.createOrUpdate],
   ['GET', /^\/api\/v2\/organizations\/search$/, search],
   ['GET', /^\/api\/v2\/organizations\/(\d+)$/, show],
-  ['PUT', /^\/api\/v2\/organizations\/(\d+)$/, updateRoute],
+  ['PUT', /^\/api\/v2\/organizations\/(\d+)$/, writes.update],
   ['DELETE', /^\/api\/v2\/organizations\/(\d+)$/, remove],
 ];

@@ -12,7 +12,7 @@ import {
 import type { Organization } from './organizations.js';
 import { insert, isoSeconds, nextId, type ZendeskState } from './state.js';
 import type { Comment, Ticket } from './tickets.js';
-import type { User } from './users.js';
+import { newUser, type User } from './users.js';
 
 const day = 86_400_000;
 
@@ -28,56 +28,17 @@ function hash(text: string): number {
 
 const floorSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
-function baseUser(
-  id: number,
-  fields: Partial<User> & Pick<User, 'name' | 'email' | 'created_at' | 'updated_at'>,
-): User {
-  return {
-    id,
-    time_zone: 'UTC',
-    iana_time_zone: 'Etc/UTC',
-    phone: null,
-    shared_phone_number: null,
-    locale_id: 1,
-    locale: 'en-US',
-    organization_id: null,
-    role: 'end-user',
-    verified: true,
-    external_id: null,
-    tags: [],
-    alias: null,
-    active: true,
-    shared: false,
-    shared_agent: false,
-    last_login_at: null,
-    two_factor_auth_enabled: false,
-    signature: null,
-    details: null,
-    notes: null,
-    role_type: null,
-    custom_role_id: null,
-    moderator: false,
-    ticket_restriction: 'requested',
-    only_private_comments: false,
-    restricted_agent: true,
-    suspended: false,
-    default_group_id: null,
-    report_csv: false,
-    user_fields: {},
-    ...fields,
-  };
-}
-
 /** What every Zendesk account has: the admin the API token belongs to. */
 export function seedReference(state: ZendeskState): User {
   const at = isoSeconds(Date.UTC(2024, 0, 15, 9, 0, 0));
   return insert(
     state,
     'user',
-    baseUser(nextId(state, 'user'), {
+    newUser(nextId(state, 'user'), {
       name: 'Loomwise Support Admin',
       email: state.agentEmail,
       role: 'admin',
+      verified: true,
       role_type: null,
       restricted_agent: false,
       ticket_restriction: null,
@@ -105,10 +66,11 @@ export function seedBusiness(state: ZendeskState, business: Business = generateB
       insert(
         state,
         'user',
-        baseUser(nextId(state, 'user'), {
+        newUser(nextId(state, 'user'), {
           name: e.name,
           email: e.email,
           role: 'agent',
+          verified: true,
           restricted_agent: false,
           ticket_restriction: null,
           created_at: isoSeconds(created),
@@ -186,7 +148,7 @@ export function seedBusiness(state: ZendeskState, business: Business = generateB
     const user = insert(
       state,
       'user',
-      baseUser(nextId(state, 'user'), {
+      newUser(nextId(state, 'user'), {
         name: dup ? `${firstName.trim()} ${lastName}`.toUpperCase() : `${firstName} ${lastName}`,
         email: unique(email),
         // Someone writing from a personal address is not matched to their company's domain.

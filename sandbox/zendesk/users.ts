@@ -1,7 +1,14 @@
 import type { SandboxRequest } from '../common/server.js';
 import { liveOrganizations } from './organizations.js';
 import { listPage } from './paging.js';
-import { type FieldError, json, num, readRoot, recordInvalid, recordNotFound, strings } from './responses.js';
+import {
+  emitRecordEvent,
+  saveWithChangeEvents,
+  searchAnswer,
+  type WritableKind,
+  writeRoutes,
+} from './record-writes.js';
+import { type FieldError, json, num, recordNotFound, strings } from './responses.js';
 import {
   apiUrl,
   insert,
@@ -123,78 +130,76 @@ function apply(base: User, fields: Record<string, unknown>): User {
   return next;
 }
 
+/**
+ * A user with Zendesk's defaults for every field not given, seeded or created alike. Unverified,
+ * as a user the API creates is until they confirm their address.
+ */
+export function newUser(
+  id: number,
+  fields: Partial<User> & Pick<User, 'name' | 'email' | 'created_at' | 'updated_at'>,
+): User {
+  const { name, email, created_at, updated_at, ...rest } = fields;
+  return {
+    id,
+    name,
+    email,
+    created_at,
+    updated_at,
+    time_zone: 'UTC',
+    iana_time_zone: 'Etc/UTC',
+    phone: null,
+    shared_phone_number: null,
+    locale_id: 1,
+    locale: 'en-US',
+    organization_id: null,
+    role: 'end-user',
+    verified: false,
+    external_id: null,
+    tags: [],
+    alias: null,
+    active: true,
+    shared: false,
+    shared_agent: false,
+    last_login_at: null,
+    two_factor_auth_enabled: false,
+    signature: null,
+    details: null,
+    notes: null,
+    role_type: null,
+    custom_role_id: null,
+    moderator: false,
+    ticket_restriction: 'requested',
+    only_private_comments: false,
+    restricted_agent: true,
+    suspended: false,
+    default_group_id: null,
+    report_csv: false,
+    user_fields: {},
+    ...rest,
+  };
+}
+
 /** Creates a user (also used for a ticket's new requester); validate first. */
 export function createUser(state: ZendeskState, fields: Record<string, unknown>): User {
   const at = isoSeconds(nowSeconds(state));
   const user = apply(
-    {
-      id: nextId(state, 'user'),
-      name: '',
-      email: null,
-      created_at: at,
-      updated_at: at,
-      time_zone: 'UTC',
-      iana_time_zone: 'Etc/UTC',
-      phone: null,
-      shared_phone_number: null,
-      locale_id: 1,
-      locale: 'en-US',
-      organization_id: null,
-      role: 'end-user',
-      verified: false,
-      external_id: null,
-      tags: [],
-      alias: null,
-      active: true,
-      shared: false,
-      shared_agent: false,
-      last_login_at: null,
-      two_factor_auth_enabled: false,
-      signature: null,
-      details: null,
-      notes: null,
-      role_type: null,
-      custom_role_id: null,
-      moderator: false,
-      ticket_restriction: 'requested',
-      only_private_comments: false,
-      restricted_agent: true,
-      suspended: false,
-      default_group_id: null,
-      report_csv: false,
-      user_fields: {},
-    },
+    newUser(nextId(state, 'user'), { name: '', email: null, created_at: at, updated_at: at }),
     fields,
   );
   insert(state, 'user', user);
-  state.emit({
-    type: 'zen:event-type:user.created',
-    subject: `zen:user:${user.id}`,
-    detail: eventDetail(user),
-    event: {},
-  });
+  emitRecordEvent(state, 'user', user.id, 'created', eventDetail(user));
   return user;
 }
 
 function update(state: ZendeskState, user: User, fields: Record<string, unknown>): User {
   const next = apply(user, fields);
   next.updated_at = isoSeconds(nowSeconds(state));
-  save(state, 'user', next);
-  for (const [field, type] of [
-    ['name', 'name_changed'],
-    ['external_id', 'external_id_changed'],
-    ['role', 'role_changed'],
-  ] as const) {
-    if (user[field] !== next[field]) {
-      state.emit({
-        type: `zen:event-type:user.${type}`,
-        subject: `zen:user:${user.id}`,
-        detail: eventDetail(next),
-        event: { current: next[field], previous: user[field] },
-      });
-    }
-  }
-  return next;
+  return saveWithChangeEvents(
+    state,
+    'user',
+    { before: user, next, watched: ['name', 'external_id', 'role'] },
+    eventDetail,
+  );
 }
 
 function eventDetail(user: User): Record<string, unknown> {
@@ -212,45 +217,34 @@ function eventDetail(user: User): Record<string, unknown> {
 const list: Route = (state, req) =>
   listPage(req, liveUsers(state).map((u) => renderUser(req, u)) as ZendeskRecord[], 'users');
 
+const users: WritableKind<User> = {
+  type: 'user',
+  collection: 'users',
+  render: renderUser,
+  validate,
+  // Deleted (inactive) users can be read by id but not changed.
+  writable: (state, id) => {
+    const user = findUser(state, id);
+    return user?.active ? user : undefined;
+  },
+  /** Matched by `external_id`, then by email. */
+  match: (state, fields) => {
+    const ext = fields.external_id;
+    return (
+      (typeof ext === 'string' || typeof ext === 'number'
+        ? liveUsers(state).find((u) => u.external_id === String(ext))
+        : undefined) ?? (typeof fields.email === 'string' ? userByEmail(state, fields.email) : undefined)
+    );
+  },
+  create: createUser,
+  update,
+};
+
+const writes = writeRoutes(users);
+
 const show: Route = (state, req, [id]) => {
   const user = findUser(state, id);
   return user ? json(200, { user: renderUser(req, user) }) : recordNotFound();
-};
-
-const createRoute: Route = (state, req) => {
-  const read = readRoot(req.body, 'user');
-  if ('refusal' in read) return read.refusal;
-  const errors = validate(state, read.body, undefined);
-  if (errors.length > 0) return recordInvalid(errors);
-  const user = createUser(state, read.body);
-  return json(201, { user: renderUser(req, user) }, { location: apiUrl(req, `users/${user.id}`) });
-};
-
-/** Matched by `external_id`, then by email; otherwise created (201). */
-const createOrUpdate: Route = (state, req) => {
-  const read = readRoot(req.body, 'user');
-  if ('refusal' in read) return read.refusal;
-  const fields = read.body;
-  const ext = fields.external_id;
-  const match =
-    (typeof ext === 'string' || typeof ext === 'number'
-      ? liveUsers(state).find((u) => u.external_id === String(ext))
-      : undefined) ?? (typeof fields.email === 'string' ? userByEmail(state, fields.email) : undefined);
-  const errors = validate(state, fields, match);
-  if (errors.length > 0) return recordInvalid(errors);
-  if (match) return json(200, { user: renderUser(req, update(state, match, fields)) });
-  const user = createUser(state, fields);
-  return json(201, { user: renderUser(req, user) }, { location: apiUrl(req, `users/${user.id}`) });
-};
-
-const updateRoute: Route = (state, req, [id]) => {
-  const user = findUser(state, id);
-  if (!user?.active) return recordNotFound();
-  const read = readRoot(req.body, 'user');
-  if ('refusal' in read) return read.refusal;
-  const errors = validate(state, read.body, user);
-  if (errors.length > 0) return recordInvalid(errors);
-  return json(200, { user: renderUser(req, update(state, user, read.body)) });
 };
 
 /** Zendesk deletes a user by deactivating it and answers 200 with the inactive user. */
@@ -261,12 +255,7 @@ const remove: Route = (state, req, [id]) => {
   const at = isoSeconds(nowSeconds(state));
   const gone: User = { ...user, active: false, updated_at: at };
   save(state, 'user', gone);
-  state.emit({
-    type: 'zen:event-type:user.deleted',
-    subject: `zen:user:${user.id}`,
-    detail: eventDetail(gone),
-    event: {},
-  });
+  emitRecordEvent(state, 'user', user.id, 'deleted', eventDetail(gone));
   return json(200, { user: renderUser(req, gone) });
 };
 
@@ -287,20 +276,15 @@ const search: Route = (state, req) => {
       (u) => u.name.toLowerCase().includes(needle) || (u.email ?? '').toLowerCase().includes(needle),
     );
   }
-  return json(200, {
-    users: found.map((u) => renderUser(req, u)),
-    next_page: null,
-    previous_page: null,
-    count: found.length,
-  });
+  return searchAnswer(req, users, found);
 };
 
 export const userRoutes: [string, RegExp, Route][] = [
   ['GET', /^\/api\/v2\/users$/, list],
-  ['POST', /^\/api\/v2\/users$/, createRoute],
-  ['POST', /^\/api\/v2\/users\/create_or_update$/, createOrUpdate],
+  ['POST', /^\/api\/v2\/users$/, writes.create],
+  ['POST', /^\/api\/v2\/users\/create_or_update$/, writes.createOrUpdate],
   ['GET', /^\/api\/v2\/users\/search$/, search],
   ['GET', /^\/api\/v2\/users\/(\d+)$/, show],
-  ['PUT', /^\/api\/v2\/users\/(\d+)$/, updateRoute],
+  ['PUT', /^\/api\/v2\/users\/(\d+)$/, writes.update],
   ['DELETE', /^\/api\/v2\/users\/(\d+)$/, remove],
 ];

@@ -1,9 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startNetSuiteSandbox } from '../../../sandbox/netsuite/index.js';
 import { connect } from '../../../src/connector/connector.js';
 import { collect, nextUrlPages } from '../../../src/connector/pagination.js';
-import type { WebhookRequest } from '../../../src/connector/triggers.js';
+import { weftSignatureHeader } from '../../../src/connector/signed-webhook.js';
 import { netsuiteConnector } from '../../../src/connectors/netsuite/connector.js';
 import { CollectionPage, WriteResult } from '../../../src/connectors/netsuite/schemas.js';
 import {
@@ -11,42 +9,12 @@ import {
   netsuiteWebhookToleranceMs,
 } from '../../../src/connectors/netsuite/webhook.js';
 import type { ContractHarness } from '../../support/connector-contract.js';
-
-type Delivery = WebhookRequest & { signedAt: number };
+import { kitAdmin, kitDropNextResponse, kitRateLimit } from './kit-admin.js';
+import { signedAtFromT, startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 /** Receives the sandbox's signed record-change callouts, one waiter per delivery. */
-export async function startReceiver(header = 'x-weft-signature') {
-  const deliveries: Delivery[] = [];
-  const waiting: ((d: Delivery) => void)[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      const t = /t=(\d+)/.exec(headers.get(header) ?? '')?.[1] ?? '0';
-      const delivery = {
-        headers,
-        rawBody: Buffer.concat(chunks).toString('utf8'),
-        signedAt: Number(t) * 1000,
-      };
-      res.writeHead(200).end();
-      const waiter = waiting.shift();
-      if (waiter) waiter(delivery);
-      else deliveries.push(delivery);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/netsuite`,
-    next: () =>
-      new Promise<Delivery>((resolve) => {
-        const ready = deliveries.shift();
-        if (ready) resolve(ready);
-        else waiting.push(resolve);
-      }),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+export function startReceiver(header = weftSignatureHeader): Promise<WebhookReceiver> {
+  return startWebhookReceiver({ path: '/hooks/netsuite', signedAt: signedAtFromT(header) });
 }
 
 /** The NetSuite connector wired to a fresh sandbox, for the shared contract suite. */
@@ -54,16 +22,7 @@ export async function netsuiteHarness(): Promise<ContractHarness> {
   const sandbox = await startNetSuiteSandbox({ port: 0 });
   const receiver = await startReceiver();
   const secret = 'weft-netsuite-contract-secret';
-  const admin = async (path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const stats = async () =>
-    (await admin('stats')) as { rateLimited: number; objects: Record<string, number> };
+  const admin = kitAdmin(sandbox.url);
   const auth = sandbox.connection.auth;
   if (auth.kind !== 'netsuite-tba') throw new Error('the NetSuite sandbox hands out TBA credentials');
 
@@ -87,9 +46,7 @@ export async function netsuiteHarness(): Promise<ContractHarness> {
     probe: (c) => c.run('customers.list', { limit: 1 }),
     paging: {
       pageSize: 10,
-      seed: async (count) => {
-        await admin('seed', { customers: count });
-      },
+      seed: (count) => admin.seed({ customers: count }),
       // Follows links[rel=next] as NetSuite's own paging does.
       listAll: (c) =>
         collect(
@@ -107,15 +64,7 @@ export async function netsuiteHarness(): Promise<ContractHarness> {
           }),
         ),
     },
-    rateLimit: {
-      limit: async (opts) => {
-        await admin('faults', { rateLimit: opts });
-      },
-      clear: async () => {
-        await admin('faults', { rateLimit: { requests: 2000, windowMs: 100 } });
-      },
-      rejected: async () => (await stats()).rateLimited,
-    },
+    rateLimit: kitRateLimit(admin),
     write: {
       // Upsert by external id: the retry after a lost answer hits the same eid and converges.
       run: async (c, call) =>
@@ -130,20 +79,18 @@ export async function netsuiteHarness(): Promise<ContractHarness> {
             call,
           ),
         ),
-      dropNextResponse: async () => {
-        await admin('faults', { dropNextResponses: 1 });
-      },
-      count: async () => (await stats()).objects.customer ?? 0,
+      dropNextResponse: kitDropNextResponse(admin),
+      count: () => admin.count('customer'),
     },
     webhook: {
       trigger: netsuiteRecordChangeTrigger,
       secret,
       toleranceMs: netsuiteWebhookToleranceMs,
       capture: async (c) => {
-        await admin('webhooks', { url: receiver.url, secret, events: ['customer.create'] });
-        const next = receiver.next();
-        await c.run('customers.create', { companyName: 'Hook Test GmbH', email: 'hook@example.com' });
-        return next;
+        await admin.webhookTarget({ url: receiver.url, secret, events: ['customer.create'] });
+        return receiver.capture(() =>
+          c.run('customers.create', { companyName: 'Hook Test GmbH', email: 'hook@example.com' }),
+        );
       },
     },
     teardown: async () => {

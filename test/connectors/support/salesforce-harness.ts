@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startSalesforceSandbox } from '../../../sandbox/salesforce/index.js';
 import type { AuthConfig } from '../../../src/connector/auth.js';
 import { connect } from '../../../src/connector/connector.js';
 import { collect } from '../../../src/connector/pagination.js';
-import type { WebhookRequest } from '../../../src/connector/triggers.js';
+import { weftSignatureHeader } from '../../../src/connector/signed-webhook.js';
 import { createSalesforceConnector } from '../../../src/connectors/salesforce/connector.js';
 import { soqlRecords } from '../../../src/connectors/salesforce/query.js';
 import { UpsertResult } from '../../../src/connectors/salesforce/schemas.js';
@@ -13,58 +11,19 @@ import {
   salesforceWebhookToleranceMs,
 } from '../../../src/connectors/salesforce/webhook.js';
 import type { ContractHarness } from '../../support/connector-contract.js';
-
-type Delivery = WebhookRequest & { signedAt: number };
+import { kitAdmin, kitDropNextResponse, kitRateLimit } from './kit-admin.js';
+import { signedAtFromT, startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 /** A local receiver for the sandbox's signed change events. */
-export async function startReceiver() {
-  const deliveries: Delivery[] = [];
-  const waiting: ((d: Delivery) => void)[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      const t = /t=(\d+)/.exec(headers.get('x-weft-signature') ?? '')?.[1] ?? '0';
-      const delivery = {
-        headers,
-        rawBody: Buffer.concat(chunks).toString('utf8'),
-        signedAt: Number(t) * 1000,
-      };
-      res.writeHead(200).end();
-      const waiter = waiting.shift();
-      if (waiter) waiter(delivery);
-      else deliveries.push(delivery);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/salesforce`,
-    next: () =>
-      new Promise<Delivery>((resolve) => {
-        const ready = deliveries.shift();
-        if (ready) resolve(ready);
-        else waiting.push(resolve);
-      }),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+export function startReceiver(): Promise<WebhookReceiver> {
+  return startWebhookReceiver({ path: '/hooks/salesforce', signedAt: signedAtFromT(weftSignatureHeader) });
 }
 
 /** The Salesforce connector wired to a fresh sandbox org, for the shared contract suite. */
 export async function salesforceHarness(): Promise<ContractHarness> {
   const sandbox = await startSalesforceSandbox({ port: 0 });
   const receiver = await startReceiver();
-  const admin = async (path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const stats = async () =>
-    (await admin('stats')) as { rateLimited: number; objects: Record<string, number> };
+  const admin = kitAdmin(sandbox.url);
   // The suite's rate-limit window is 500 ms, so the daily-limit hold is shortened to match.
   const connector = createSalesforceConnector({ requestLimitRetryAfterMs: 300 });
   const auth = sandbox.connection.auth as Extract<AuthConfig, { kind: 'oauth2-client-credentials' }>;
@@ -89,9 +48,7 @@ export async function salesforceHarness(): Promise<ContractHarness> {
     paging: {
       // Salesforce batches are 200–2000 records (Sforce-Query-Options batchSize).
       pageSize: 200,
-      seed: async (count) => {
-        await admin('seed', { Account: count });
-      },
+      seed: (count) => admin.seed({ Account: count }),
       listAll: async (c) =>
         (await collect(soqlRecords(c.ctx, 'SELECT Id FROM Account ORDER BY Id', { batchSize: 200 }))).map(
           (r) => ({
@@ -99,15 +56,7 @@ export async function salesforceHarness(): Promise<ContractHarness> {
           }),
         ),
     },
-    rateLimit: {
-      limit: async (opts) => {
-        await admin('faults', { rateLimit: opts });
-      },
-      clear: async () => {
-        await admin('faults', { rateLimit: { requests: 100_000, windowMs: 86_400_000 } });
-      },
-      rejected: async () => (await stats()).rateLimited,
-    },
+    rateLimit: kitRateLimit(admin),
     write: {
       run: async (c, call) => {
         const result = await c.run(
@@ -117,20 +66,16 @@ export async function salesforceHarness(): Promise<ContractHarness> {
         );
         return UpsertResult.parse(result);
       },
-      dropNextResponse: async () => {
-        await admin('faults', { dropNextResponses: 1 });
-      },
-      count: async () => (await stats()).objects.Account ?? 0,
+      dropNextResponse: kitDropNextResponse(admin),
+      count: () => admin.count('Account'),
     },
     webhook: {
       trigger: salesforceChangeEventTrigger,
       secret,
       toleranceMs: salesforceWebhookToleranceMs,
       capture: async (c) => {
-        await admin('webhooks', { url: receiver.url, secret, events: ['AccountChangeEvent'] });
-        const next = receiver.next();
-        await c.run('accounts.create', { fields: { Name: 'Hook Test Ltd' } });
-        return next;
+        await admin.webhookTarget({ url: receiver.url, secret, events: ['AccountChangeEvent'] });
+        return receiver.capture(() => c.run('accounts.create', { fields: { Name: 'Hook Test Ltd' } }));
       },
     },
     teardown: async () => {

@@ -1,10 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { startZendeskSandbox } from '../../../sandbox/zendesk/index.js';
 import { connect } from '../../../src/connector/connector.js';
 import { collect } from '../../../src/connector/pagination.js';
-import type { WebhookRequest } from '../../../src/connector/triggers.js';
 import { zendeskListAll } from '../../../src/connectors/zendesk/client.js';
 import { zendeskConnector } from '../../../src/connectors/zendesk/connector.js';
 import { ZendeskTicket } from '../../../src/connectors/zendesk/schemas.js';
@@ -14,58 +11,26 @@ import {
   zendeskWebhookTrigger,
 } from '../../../src/connectors/zendesk/webhook.js';
 import type { ContractHarness } from '../../support/connector-contract.js';
-
-type Delivery = WebhookRequest & { signedAt: number };
+import { kitAdmin, kitDropNextResponse, kitRateLimit } from './kit-admin.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 /** A local endpoint that keeps what Zendesk webhooks POST to it, raw. */
-export async function webhookReceiver() {
-  const deliveries: Delivery[] = [];
-  const waiting: ((d: Delivery) => void)[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      const delivery = {
-        headers,
-        rawBody: Buffer.concat(chunks).toString('utf8'),
-        signedAt: Date.parse(headers.get(zendeskTimestampHeader) ?? ''),
-      };
-      res.writeHead(200).end();
-      const waiter = waiting.shift();
-      if (waiter) waiter(delivery);
-      else deliveries.push(delivery);
-    });
+export function webhookReceiver(): Promise<WebhookReceiver> {
+  return startWebhookReceiver({
+    path: '/hooks/zendesk',
+    // Zendesk's signature timestamp is ISO 8601, not epoch seconds.
+    signedAt: (headers) => Date.parse(headers.get(zendeskTimestampHeader) ?? ''),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/zendesk`,
-    next: () =>
-      new Promise<Delivery>((resolve) => {
-        const ready = deliveries.shift();
-        if (ready) resolve(ready);
-        else waiting.push(resolve);
-      }),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 /** The Zendesk connector wired to a fresh sandbox, for the shared contract suite. */
 export async function zendeskHarness(): Promise<ContractHarness> {
   const sandbox = await startZendeskSandbox({ port: 0 });
-  const admin = async (path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const stats = async () =>
-    (await admin('stats')) as { rateLimited: number; objects: Record<string, number> };
+  const admin = kitAdmin(sandbox.url);
   const receiver = await webhookReceiver();
   const auth = sandbox.connection.auth as { kind: 'basic'; username: string; password: string };
+  // Zendesk reveals a webhook's signing secret only after the webhook exists, so it is set by capture.
+  let secret = '';
 
   const connectWith = (password: string) =>
     connect(
@@ -81,28 +46,18 @@ export async function zendeskHarness(): Promise<ContractHarness> {
       { rateLimitBackoffMs: 200 },
     );
 
-  const harness: ContractHarness = {
+  return {
     connect: (credentials) => connectWith(credentials === 'valid' ? auth.password : 'not-the-api-token'),
     probe: (c) => c.run('tickets.list', { page_size: 1 }),
     paging: {
       pageSize: 10,
-      seed: async (count) => {
-        await admin('seed', { tickets: count });
-      },
+      seed: (count) => admin.seed({ tickets: count }),
       listAll: async (c) =>
         (
           await collect(zendeskListAll<{ id: number }>(c.ctx, '/api/v2/tickets', 'tickets', { pageSize: 10 }))
         ).map((t) => ({ id: String(t.id) })),
     },
-    rateLimit: {
-      limit: async (opts) => {
-        await admin('faults', { rateLimit: opts });
-      },
-      clear: async () => {
-        await admin('faults', { rateLimit: { requests: 700, windowMs: 60_000 } });
-      },
-      rejected: async () => (await stats()).rateLimited,
-    },
+    rateLimit: kitRateLimit(admin),
     write: {
       run: async (c, call) => {
         const ticket = await c.run(
@@ -112,14 +67,14 @@ export async function zendeskHarness(): Promise<ContractHarness> {
         );
         return { id: String(ZendeskTicket.parse(ticket).id) };
       },
-      dropNextResponse: async () => {
-        await admin('faults', { dropNextResponses: 1 });
-      },
-      count: async () => (await stats()).objects.tickets ?? 0,
+      dropNextResponse: kitDropNextResponse(admin),
+      count: () => admin.count('tickets'),
     },
     webhook: {
       trigger: zendeskWebhookTrigger,
-      secret: '',
+      get secret() {
+        return secret;
+      },
       toleranceMs: zendeskSignatureToleranceMs,
       capture: async (c) => {
         const created = await c.ctx.http.request<unknown>({
@@ -141,12 +96,11 @@ export async function zendeskHarness(): Promise<ContractHarness> {
           method: 'GET',
           path: `/api/v2/webhooks/${id}/signing_secret`,
         });
-        (harness.webhook as { secret: string }).secret = z
-          .object({ signing_secret: z.object({ secret: z.string() }) })
-          .parse(revealed.body).signing_secret.secret;
-        const next = receiver.next();
-        await c.run('tickets.create', { subject: 'Hook test 42', comment: 'Sent to a webhook' });
-        return next;
+        secret = z.object({ signing_secret: z.object({ secret: z.string() }) }).parse(revealed.body)
+          .signing_secret.secret;
+        return receiver.capture(() =>
+          c.run('tickets.create', { subject: 'Hook test 42', comment: 'Sent to a webhook' }),
+        );
       },
     },
     teardown: async () => {
@@ -154,5 +108,4 @@ export async function zendeskHarness(): Promise<ContractHarness> {
       await receiver.close();
     },
   };
-  return harness;
 }
