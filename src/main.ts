@@ -211,7 +211,7 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
         clock,
         logger,
         owner: Worker.ownerId('poll'),
-        ...(worker ? { whenSlotFree: () => worker.whenSlotFree() } : {}),
+        ...(worker ? { reserveSlot: () => worker.reserveSlot() } : {}),
       });
       poller.start();
       cleanup.push(() => poller.stop());

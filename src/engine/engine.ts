@@ -32,7 +32,9 @@ export class Engine implements Ingest {
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
     const flow = this.deps.currentFlow(request.flowName);
+    const held = request.slotReserved === true;
     if (flow === undefined) {
+      if (held) this.deps.worker?.release();
       throw new WeftError({ code: 'not_found', message: `no flow named ${request.flowName} is deployed` });
     }
     const now = this.deps.now();
@@ -40,7 +42,8 @@ export class Engine implements Ingest {
     // A flow with a concurrency limit is never run inline: only a claim counts its running runs,
     // so its runs always go through the queue (and wake a worker there).
     const limit = flow.definition.concurrency;
-    const inline = limit === undefined && (worker?.tryReserve() ?? false);
+    const inline = limit === undefined && (held || (worker?.tryReserve() ?? false));
+    if (held && !inline) worker?.release();
     const event: EventRecord = {
       id: newId('evt', now),
       flowName: flow.version.flowName,

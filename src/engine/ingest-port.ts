@@ -16,6 +16,12 @@ export interface IngestRequest {
   audit?: AuditInput;
   /** Run the flow at once in this process and wait up to this long for its `respond` step. */
   awaitResponseMs?: number;
+  /**
+   * The caller already holds a slot of this process's worker (`Worker.reserveSlot`): the run
+   * starts inline in it, or the slot is given back (a duplicate, a flow with a concurrency limit,
+   * a failure).
+   */
+  slotReserved?: boolean;
   /** For schedule ticks: moves the schedule cursor in the same transaction. */
   scheduleTick?: { tickAt: number };
 }

@@ -40,8 +40,8 @@ export class Worker {
    * claimed run always does: it may be what held back runs of a flow with a concurrency limit.
    */
   private backlog = false;
-  /** Producers pacing themselves to this worker (`whenSlotFree`), woken one per freed slot. */
-  private readonly slotWaiters: (() => void)[] = [];
+  /** Producers waiting in `reserveSlot`; each freed slot is reserved for the first of them. */
+  private readonly slotWaiters: ((reserved: boolean) => void)[] = [];
   /** A wake-up arrived while the loop was busy claiming; it must not be lost. */
   private wakePending = false;
   private stopping = false;
@@ -74,7 +74,7 @@ export class Worker {
   /** Stops claiming, then waits (bounded) for runs in flight; unfinished ones are reclaimed later. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
-    for (const waiter of this.slotWaiters.splice(0)) waiter();
+    for (const waiter of this.slotWaiters.splice(0)) waiter(false);
     this.wake();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.unsubscribe?.();
@@ -113,13 +113,17 @@ export class Worker {
   }
 
   /**
-   * Resolves when a slot is free (at once if one is now). A producer that ingests faster than runs
-   * finish (the poller during a backfill) waits here, so its runs start inline in this process
-   * instead of being queued and claimed back, which costs a claim transaction and a reload each.
+   * Reserves a slot, waiting for one to free up: true once it is the caller's (hand it to
+   * `Engine.ingest` as `slotReserved`), false when the worker is stopping. A producer that ingests
+   * faster than runs finish (the poller during a backfill) waits here, so its runs start inline
+   * in this process instead of being queued and claimed back (a claim and a reload each).
    */
-  whenSlotFree(): Promise<void> {
-    if (this.stopping || this.active.size + this.reserved < this.options.concurrency)
-      return Promise.resolve();
+  reserveSlot(): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    if (this.active.size + this.reserved < this.options.concurrency) {
+      this.reserved += 1;
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => this.slotWaiters.push(resolve));
   }
 
@@ -203,7 +207,11 @@ export class Worker {
     const runId = claimed.run.id;
     const done = this.execute(claimed, loadFlow, onResponse).finally(() => {
       this.active.delete(runId);
-      this.slotWaiters.shift()?.();
+      const waiter = this.slotWaiters.shift();
+      if (waiter !== undefined) {
+        this.reserved += 1;
+        waiter(true);
+      }
       // A slot just freed up: claim if due runs may be waiting for one (see `backlog`).
       if (this.backlog || origin === 'claimed') this.wake();
     });

@@ -47,10 +47,10 @@ export interface PollerDeps {
   /** How long a cursor stays this process's without a renewal. @default 60000 */
   leaseMs?: number;
   /**
-   * Resolves when this process's worker has a free slot: changes are ingested no faster than runs
-   * can start inline. Absent (a `serve`-only process): ingest at full speed into the queue.
+   * Reserves a slot of this process's worker (`Worker.reserveSlot`): changes are ingested no
+   * faster than runs can start inline. Absent (a `serve`-only process): ingest into the queue.
    */
-  whenSlotFree?: () => Promise<void>;
+  reserveSlot?: () => Promise<boolean>;
 }
 
 /** The flows fed by one (Connection, trigger) and how often it is polled. */
@@ -230,7 +230,9 @@ export class Poller {
       for (const flow of group.flows) {
         if (flow.types !== undefined && !flow.types.includes(change.type)) continue;
         jobs.push(async () => {
+          const slotReserved = (await this.deps.reserveSlot?.()) === true;
           const result = await this.deps.ingest.ingest({
+            ...(slotReserved ? { slotReserved } : {}),
             flowName: flow.name,
             source: 'poll',
             dedupeKey: `poll:${change.dedupeKey}`,
@@ -254,7 +256,6 @@ export class Poller {
     // A few lanes keep commits overlapping; each takes the next change once a run could start.
     const lane = async () => {
       for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-        await this.deps.whenSlotFree?.();
         if (await job()) created += 1;
       }
     };

@@ -22,9 +22,9 @@ describe('poll triggers', () => {
   let notes: NotesSystem;
   let h: Harness;
 
-  const poller = (owner: string, store: Store = h.store, whenSlotFree?: () => Promise<void>) =>
+  const poller = (owner: string, store: Store = h.store, reserveSlot?: () => Promise<boolean>) =>
     new Poller({
-      ...(whenSlotFree ? { whenSlotFree } : {}),
+      ...(reserveSlot ? { reserveSlot } : {}),
       store,
       registry: h.registry,
       connections: notes.access(),
@@ -135,13 +135,29 @@ describe('poll triggers', () => {
     notes.seed(3, 1_700_000_000);
     let open = false;
     const waiting: (() => void)[] = [];
+    // No slot is handed over (false): the runs go through the queue, but not before a slot frees.
     const pass = poller('p', h.store, () =>
-      open ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
+      open ? Promise.resolve(false) : new Promise<boolean>((resolve) => waiting.push(() => resolve(false))),
     ).poll();
     await vi.waitFor(() => expect(waiting.length).toBeGreaterThan(0));
     expect(await polledIds('paced')).toEqual([]);
     open = true;
     for (const release of waiting.splice(0)) release();
     expect((await pass).outcomes[0]).toMatchObject({ changes: 3, events: 3 });
+  });
+
+  it("starts polled runs in the local worker's reserved slots and leaks none of them", async () => {
+    await h.deploy(pollFlow('inline'));
+    notes.seed(40, 1_700_000_000);
+    const { outcomes } = await poller('p', h.store, () => h.worker.reserveSlot()).poll();
+    expect(outcomes[0]).toMatchObject({ changes: 40, events: 40 });
+    const runs = await h.store.listRuns({ flowName: 'inline', limit: 100 });
+    for (const run of runs) await h.waitForRun(run.id, ['succeeded']);
+    // Every slot came back: the worker (16 slots) can reserve all of them again.
+    await vi.waitFor(() => {
+      const taken = Array.from({ length: 16 }, () => h.worker.tryReserve());
+      for (const reserved of taken) if (reserved) h.worker.release();
+      expect(taken.every(Boolean)).toBe(true);
+    });
   });
 });
