@@ -83,6 +83,10 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   const auth = createAuthMiddleware({ store: deps.store, clock: deps.clock });
+  // A revoke in any process (PostgreSQL) stops the token here too; lives as long as the store.
+  deps.store.subscribe((topic) => {
+    if (topic === 'tokens') auth.forgetAll();
+  });
   app.use('/api/*', auth);
   app.use(
     '/api/*',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createApi } from './app.js';
 import { ensureBootstrapToken, generateToken, hashToken, requiredRole } from './auth.js';
 import { bodyOf, createHarness, type Harness } from './test-kit.js';
 
@@ -177,5 +178,20 @@ describe('ensureBootstrapToken', () => {
     expect(live).toHaveLength(1);
     expect(live[0]?.tokenHash).toBe(hashToken(adminToken));
     await store.close();
+  });
+});
+
+describe('revocation across API instances', () => {
+  test('a token revoked through one API stops at once in another that had it cached', async () => {
+    h = await createHarness();
+    // A second API on the same store: another `serve` process, as far as its auth cache goes.
+    const other = createApi(h.deps);
+    const asViewer = () =>
+      other.request('/api/runs', { headers: { authorization: `Bearer ${h?.tokens.viewer}` } });
+    expect((await asViewer()).status).toBe(200); // now cached there
+    const tokens = (await bodyOf(await h.call('/api/tokens'))) as { tokens: { id: string; name: string }[] };
+    const viewer = tokens.tokens.find((t) => t.name === 'viewer-token');
+    expect((await h.call(`/api/tokens/${viewer?.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await asViewer()).status).toBe(401);
   });
 });

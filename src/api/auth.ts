@@ -55,6 +55,8 @@ const publicPaths = new Set(['/api/openapi.json']);
 export type AuthMiddleware = MiddlewareHandler<ApiEnv> & {
   /** Forgets the cached principal of this token id, so its next request reaches the store. */
   forget(tokenId: string): void;
+  /** Forgets every cached principal (a token was revoked somewhere, perhaps by another process). */
+  forgetAll(): void;
 };
 
 export interface AuthOptions {
@@ -72,7 +74,8 @@ export interface AuthOptions {
  *
  * Only hits are cached: an unknown token always reaches the store, so a token created a moment
  * ago works at once. A token revoked through this process stops at once ({@link AuthMiddleware.forget});
- * one revoked through another process may keep working here for up to `cacheMs`.
+ * one revoked through another process stops when the store's `tokens` topic arrives
+ * ({@link AuthMiddleware.forgetAll}), and at the latest after `cacheMs` should that be missed.
  */
 export function createAuthMiddleware(opts: AuthOptions): AuthMiddleware {
   const cacheMs = opts.cacheMs ?? 5_000;
@@ -117,6 +120,9 @@ export function createAuthMiddleware(opts: AuthOptions): AuthMiddleware {
   };
 
   return Object.assign(authenticate, {
+    forgetAll(): void {
+      cache.clear();
+    },
     forget(tokenId: string): void {
       for (const [hash, entry] of cache) if (entry.principal.tokenId === tokenId) cache.delete(hash);
     },

@@ -37,8 +37,9 @@ export interface Store {
    * Calls `listener` after a commit that other processes' workers and registries must hear about:
    * `'runs'` when runs became due for any worker (an event accepted without an inline claim, a
    * retry from the error queue), `'flows'` when a new flow version was published, `'connections'`
-   * when a Connection was created, replaced or deleted. PostgreSQL
-   * delivers them across processes (LISTEN/NOTIFY); SQLite, one process by design, in-process.
+   * when a Connection was created, replaced or deleted, `'tokens'` when a token was revoked.
+   * PostgreSQL delivers them across processes (LISTEN/NOTIFY); SQLite, one process by design,
+   * in-process.
    *
    * A hint, not a log: topics may repeat or arrive with nothing new (after a reconnect both are
    * sent, since something may have been missed), and a listener must tolerate that. Subscribe
@@ -197,10 +198,10 @@ export interface MigrationReport {
 }
 
 /** What `subscribe` listeners hear: which kind of state changed. */
-export type StoreTopic = 'runs' | 'flows' | 'connections';
+export type StoreTopic = 'runs' | 'flows' | 'connections' | 'tokens';
 
 /** Every topic, e.g. to emit all of them after a reconnect. */
-export const storeTopics: readonly StoreTopic[] = ['runs', 'flows', 'connections'];
+export const storeTopics: readonly StoreTopic[] = ['runs', 'flows', 'connections', 'tokens'];
 
 /**
  * Ends a subscription when called. `ready` resolves once changes committed from then on are sure

@@ -123,6 +123,22 @@ export function notifications(ctx: StoreContext): void {
       log.subscription();
     });
 
+    it('announces a revoked token, so every process drops it from its auth cache', async () => {
+      const token = {
+        id: newId('tok', T0),
+        name: 'ci',
+        role: 'operator' as const,
+        tokenHash: 'a'.repeat(64),
+        createdAt: T0,
+        revokedAt: null,
+      };
+      await ctx.store.createToken({ token, audit: auditInput('token.create', T0) });
+      const log = await logTopics(ctx.store);
+      await ctx.store.revokeToken({ id: token.id, audit: auditInput('token.revoke', T0 + 1), now: T0 + 1 });
+      await log.next('tokens');
+      log.subscription();
+    });
+
     it('stops calling a listener once unsubscribed, and keeps calling the others', async () => {
       const first = await logTopics(ctx.store);
       const second = await logTopics(ctx.store);

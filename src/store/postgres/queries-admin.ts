@@ -1,6 +1,7 @@
 import { WeftError } from '../../contract/errors.js';
 import type { AuditInput } from '../port.js';
 import type { ScheduleStateRecord, TokenRecord } from '../records.js';
+import { notifyChannel } from './notifier.js';
 import { appendAudit } from './queries-audit.js';
 import { type ScheduleStateRow, type TokenRow, toScheduleState, toToken } from './rows.js';
 import type { Sql } from './sql.js';
@@ -99,5 +100,7 @@ export async function revokeToken(
   }
   await sql.run('UPDATE tokens SET revoked_at = $2 WHERE id = $1', [input.id, input.now]);
   await appendAudit(sql, input.audit);
+  // Delivered at commit: every process drops its cached principals (src/api/auth.ts).
+  await sql.run(`SELECT pg_notify('${notifyChannel}', 'tokens')`);
   return toToken({ ...row, revoked_at: input.now });
 }

@@ -272,7 +272,9 @@ export class SqliteStore implements Store {
   }
 
   async revokeToken(input: { id: string; audit: AuditInput; now: number }): Promise<TokenRecord> {
-    return this.conn.write(() => admin.revokeToken(this.conn.sql, input));
+    const revoked = this.conn.write(() => admin.revokeToken(this.conn.sql, input));
+    this.topics.emit('tokens');
+    return revoked;
   }
 
   async countTokens(): Promise<number> {
