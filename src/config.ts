@@ -50,6 +50,11 @@ export const Config = z
      */
     sandboxPort: z.coerce.number().int().min(0).max(65528).default(9101),
     /**
+     * `WEFT_HEALTH_PORT` / `--health-port` (`weft work`): serve `GET /health` and
+     * `GET /health/ready` here, for a worker process that has no API. Absent: none.
+     */
+    healthPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
      * `WEFT_SECRETS_KEY`: base64 of 32 random bytes; encrypts Connection secrets at rest
      * (AES-256-GCM). Absent: `secretsKeyFile`, else (embedded mode only) `<dataDir>/secrets.key`,
      * generated on first use. Cluster mode needs one of the two, the same in every process.
@@ -106,6 +111,7 @@ const envNames: Record<keyof Config, string> = {
   flowsDir: 'WEFT_FLOWS_DIR',
   connectionsDir: 'WEFT_CONNECTIONS_DIR',
   sandboxPort: 'WEFT_SANDBOX_PORT',
+  healthPort: 'WEFT_HEALTH_PORT',
   secretsKey: 'WEFT_SECRETS_KEY',
   secretsKeyFile: 'WEFT_SECRETS_KEY_FILE',
   secretsPreviousKeys: 'WEFT_SECRETS_PREVIOUS_KEYS',

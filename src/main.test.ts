@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { acquirePostgres, type PostgresServer, TestDatabases } from '../test/support/postgres.js';
 import { loadConfig } from './config.js';
 import { checkRoles, startWeft } from './main.js';
 import { silentLogger } from './observability/logger.js';
@@ -51,4 +53,35 @@ describe('roles', () => {
     }
     expect(fs.existsSync(path.join(dataDir, 'weft.lock'))).toBe(false);
   });
+});
+
+describe('a worker-only process (weft work)', () => {
+  let server: PostgresServer | undefined;
+  let databases: TestDatabases | undefined;
+  afterAll(async () => {
+    await databases?.dropAll();
+    await server?.stop();
+  }, 60_000);
+
+  it('serves its health checks on --health-port, and nothing else', async () => {
+    server = await acquirePostgres(inject('weftPostgresUrl'));
+    databases = new TestDatabases(server.url, 'main_health');
+    const config = loadConfig({
+      env: {
+        WEFT_DATABASE_URL: await databases.create(),
+        WEFT_SECRETS_KEY: randomBytes(32).toString('base64'),
+        WEFT_HEALTH_PORT: '0',
+      },
+    });
+    const weft = await startWeft(config, { roles: { serve: false, work: true }, logger: silentLogger });
+    try {
+      expect(weft.url).toBeUndefined();
+      const base = `http://127.0.0.1:${weft.healthPort}`;
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${base}/health/ready`)).json()).toEqual({ status: 'ready' });
+      expect((await fetch(`${base}/api/flows`)).status).toBe(404);
+    } finally {
+      await weft.stop();
+    }
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { SandboxFleet } from '../sandbox/fleet.js';
 import { createApi } from './api/app.js';
 import { ensureBootstrapToken } from './api/auth.js';
+import { createHealthApp } from './api/health.js';
 import { type HttpServer, startHttpServer } from './api/server.js';
 import { type Config, envSecrets, runtimeMode, type SecretSource } from './config.js';
 import { applyConnectionFiles } from './connections/files.js';
@@ -55,6 +56,8 @@ export interface RunningWeft {
   port: number | undefined;
   /** `http://host:port`; undefined without the serve role. */
   url: string | undefined;
+  /** The health-check port of a worker-only process (`healthPort`), if it has one. */
+  healthPort?: number;
   /** With `demo`: the sandbox Systems it started (URL, Connection and kit of each), for tests and tools. */
   sandboxes: SandboxFleet['sandboxes'] | undefined;
   stop(): Promise<void>;
@@ -217,6 +220,16 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       cleanup.push(() => poller.stop());
     }
     worker?.start();
+    // A worker-only process has no API; its health routes get a port of their own when asked.
+    let health: HttpServer | undefined;
+    if (!roles.serve && config.healthPort !== undefined) {
+      health = await startHttpServer({
+        app: createHealthApp(store),
+        host: config.host,
+        port: config.healthPort,
+      });
+      cleanup.push(() => health?.close());
+    }
 
     const url = server === undefined ? undefined : `http://${config.host}:${server.port}`;
     if (sandboxes !== undefined && url !== undefined) {
@@ -234,6 +247,7 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
         'weft worker started',
       );
       announce(`Weft worker started (${config.workerConcurrency} runs at once; ${where})`);
+      if (health !== undefined) announce(`Health checks at http://${config.host}:${health.port}/health`);
     }
     if (bootstrapToken) announce(`Admin token (shown once, store it now): ${bootstrapToken}`);
 
@@ -242,6 +256,7 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       roles,
       port: server?.port,
       url,
+      ...(health !== undefined ? { healthPort: health.port } : {}),
       sandboxes: sandboxes?.fleet.sandboxes,
       async stop() {
         if (stopped) return;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { createAuthMiddleware } from './auth.js';
 import { registerConnectionRoutes } from './connections.js';
@@ -15,35 +15,13 @@ import { createErrorHandler, errorResponse, validationHook } from './errors.js';
 import { registerEventRoutes } from './events.js';
 import { registerExceptionRoutes } from './exceptions.js';
 import { registerFlowRoutes } from './flows.js';
+import { registerHealthRoutes } from './health.js';
 import { registerRunRoutes } from './runs.js';
-import { json } from './schemas.js';
 import { registerTokenRoutes } from './tokens.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
 /** Largest JSON body `/api` accepts; flow sources are capped at 1 MiB, so this leaves room. */
 const apiMaxBodyBytes = 2 * 1024 * 1024;
-
-const health = createRoute({
-  method: 'get',
-  path: '/health',
-  tags: ['health'],
-  summary: 'Liveness: the process serves requests (no token needed)',
-  responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
-});
-
-const ready = createRoute({
-  method: 'get',
-  path: '/health/ready',
-  tags: ['health'],
-  summary: 'Readiness: the database answers within 2 s (no token needed)',
-  responses: {
-    200: json(z.object({ status: z.literal('ready') }), 'Ready to accept events'),
-    503: json(z.object({ status: z.literal('unavailable') }), 'The database does not answer'),
-  },
-});
-
-/** How long a readiness probe waits for the database. */
-const readyTimeoutMs = 2_000;
 
 /**
  * Builds the API app. It holds no state of its own besides the token cache, so tests build one
@@ -66,21 +44,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     description: 'An API token (`weft_…`); see POST /api/tokens',
   });
 
-  app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
-  // A load balancer should stop sending webhooks to a process whose database is away: they would
-  // only get 503s. Liveness (above) stays independent of the database, so nothing restarts it.
-  app.openapi(ready, async (c) => {
-    const probe = deps.store.countTokens().then(
-      () => true,
-      () => false,
-    );
-    const timeout = new Promise<boolean>((resolve) =>
-      setTimeout(() => resolve(false), readyTimeoutMs).unref(),
-    );
-    return (await Promise.race([probe, timeout]))
-      ? c.json({ status: 'ready' as const }, 200)
-      : c.json({ status: 'unavailable' as const }, 503);
-  });
+  registerHealthRoutes(app, deps.store);
 
   const auth = createAuthMiddleware({ store: deps.store, clock: deps.clock });
   // A revoke in any process (PostgreSQL) stops the token here too; lives as long as the store.

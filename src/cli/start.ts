@@ -12,6 +12,7 @@ interface RoleFlags {
   connections?: string;
   demo?: boolean;
   concurrency?: string;
+  healthPort?: string;
 }
 
 /**
@@ -59,6 +60,7 @@ export function registerWorkCommand(program: Command, ctx: CliContext): void {
     .command('work')
     .description('cluster mode: a worker that claims and executes runs (needs WEFT_DATABASE_URL)')
     .option('--concurrency <n>', 'runs executed at once (WEFT_WORKER_CONCURRENCY)')
+    .option('--health-port <port>', 'serve GET /health and /health/ready on this port (WEFT_HEALTH_PORT)')
     .action((flags: RoleFlags) => runRoles(ctx, flags, { serve: false, work: true }));
 }
 
@@ -77,6 +79,7 @@ async function runRoles(ctx: CliContext, flags: RoleFlags, roles: Roles): Promis
       flowsDir: flags.flows,
       connectionsDir: flags.connections,
       workerConcurrency: flags.concurrency,
+      healthPort: flags.healthPort,
     },
   });
   const weft: RunningWeft = await startWeft(config, {
