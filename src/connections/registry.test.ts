@@ -288,3 +288,56 @@ describe('ConnectionRegistry', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 });
+
+describe('rotated refresh tokens', () => {
+  it('are sealed into the stored Connection, without rebuilding the opened connector', async () => {
+    // One server plays the OAuth token endpoint (which rotates) and the API.
+    let issued = 0;
+    const server = createServer((req, res) => {
+      if (req.url === '/oauth/token') {
+        issued += 1;
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ access_token: `at-${issued}`, expires_in: 3600, refresh_token: `rt-${issued}` }),
+          );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const registry = registryWith(box);
+      await registry.put({
+        spec: {
+          name: 'api',
+          connector: 'http',
+          baseUrl: base,
+          auth: {
+            kind: 'oauth2-refresh-token',
+            tokenUrl: `${base}/oauth/token`,
+            clientId: 'client',
+            clientSecret: 'client-secret',
+            refreshToken: 'rt-0',
+          },
+        },
+        actor: 'test',
+        now: T0,
+      });
+      const first = await registry.open('api');
+      await first.connected.run('request', { method: 'GET', url: '/things' });
+      await settle();
+      const resolved = await registry.resolve('api');
+      expect(resolved.connection.auth).toMatchObject({ refreshToken: 'rt-1' });
+      expect(await registry.open('api')).toBe(first);
+      const audit = await store.listAudit({ limit: 10 });
+      expect(audit.map((a) => a.action)).toContain('connection.refresh-token-rotated');
+      expect(JSON.stringify(audit)).not.toContain('rt-1');
+      await registry.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -73,6 +73,8 @@ export class ConnectionRegistry implements ConnectionAccess {
   readonly #deps: ConnectionRegistryDeps;
   readonly #loaded = new Map<string, Promise<Loaded>>();
   readonly #opened = new Map<string, { fingerprint: string; opened: OpenedConnection }>();
+  /** The last rotated-refresh-token save per Connection, so saves happen in order. */
+  readonly #rotations = new Map<string, Promise<void>>();
   /** Replaced or deleted connectors waiting out their grace period, with their timers. */
   readonly #retiring = new Map<OpenConnection, NodeJS.Timeout>();
   #closed = false;
@@ -155,7 +157,12 @@ export class ConnectionRegistry implements ConnectionAccess {
     this.#retire(name);
     const { entry, connection, webhookSecrets } = loaded.resolved;
     const opened: OpenedConnection = {
-      connected: connect(entry.connector, connection, this.#deps.connectDeps ?? {}),
+      connected: connect(entry.connector, connection, {
+        ...this.#deps.connectDeps,
+        // A System that rotates refresh tokens invalidates the old one: keep the new one, or the
+        // next process (or restart) would be locked out.
+        onRefreshTokenRotated: (token) => this.#keepRotatedRefreshToken(name, token),
+      }),
       ...(connection.limits === undefined ? {} : { limits: connection.limits }),
       webhookSecrets,
     };
@@ -250,6 +257,45 @@ export class ConnectionRegistry implements ConnectionAccess {
     this.#forget(input.name);
     this.#retire(input.name);
     return viewConnection(deleted);
+  }
+
+  /**
+   * Seals a rotated refresh token into the stored Connection. This process's opened connector
+   * already uses it, so it stays (its fingerprint follows the new record); other processes rebuild
+   * theirs from the record when the `connections` topic arrives. Saves run one at a time per
+   * Connection, in rotation order.
+   */
+  #keepRotatedRefreshToken(name: string, refreshToken: string): void {
+    const previous = this.#rotations.get(name) ?? Promise.resolve();
+    const saving = previous
+      .then(async () => {
+        const existing = await this.#deps.store.getConnection(name);
+        if (existing === null) return;
+        const box = this.#deps.keys.box();
+        const spec = openConnection(existing, box);
+        if (spec.auth.kind !== 'oauth2-refresh-token' || spec.auth.refreshToken === refreshToken) return;
+        const now = this.#deps.clock.now();
+        const record = sealConnection({
+          spec: { ...spec, auth: { ...spec.auth, refreshToken } },
+          box,
+          createdAt: existing.createdAt,
+          updatedAt: now,
+        });
+        const stored = await this.#deps.store.putConnection({
+          record,
+          audit: auditFor({ actor: 'system', action: 'connection.refresh-token-rotated', record, at: now }),
+        });
+        const kept = this.#opened.get(name);
+        if (kept !== undefined) kept.fingerprint = JSON.stringify(stored.record);
+        this.#forget(name);
+      })
+      .catch((err: unknown) => {
+        this.#deps.logger.error(
+          { connection: name },
+          `saving a rotated refresh token failed (${errorName(err)}); the stored one may no longer work`,
+        );
+      });
+    this.#rotations.set(name, saving);
   }
 
   /** This process's own change is visible at once, without waiting for the topic. */
