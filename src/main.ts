@@ -16,6 +16,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { Engine } from './engine/engine.js';
 import { stepExecutors } from './engine/steps/index.js';
 import { Worker } from './engine/worker.js';
+import type { ConnectorOf } from './flow/connection-check.js';
 import { FlowRegistry } from './flow/registry.js';
 import { allowAll, type Policy } from './governance/policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -129,23 +130,6 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
       if (expired > 0) logger.info({ runs: expired }, 'resuming runs left by a previous process');
     }
 
-    const registry = new FlowRegistry({ store, clock, logger });
-    // Before the first load, so a deploy by another process in between is not missed.
-    const unsubscribe = store.subscribe((topic) => {
-      if (topic !== 'flows') return;
-      registry.refresh().catch((err: unknown) => logger.error({ err }, 'reloading flows failed'));
-    });
-    cleanup.push(unsubscribe);
-    await registry.load();
-    for (const file of flowFilesToDeploy(config, opts.demo === true && roles.serve)) {
-      // The registry logs the outcome (deployed or unchanged); unchanged source publishes nothing.
-      await registry.deploy({
-        source: fs.readFileSync(file, 'utf8'),
-        file,
-        actor: 'system:startup',
-        now: clock.now(),
-      });
-    }
     const secrets = opts.secrets ?? envSecrets(process.env);
     const connections = new ConnectionRegistry({ store, keys, clock, logger });
     // Every process drops its decrypted Connections when any process changes one.
@@ -173,6 +157,24 @@ export async function startWeft(config: Config, opts: StartOptions = {}): Promis
         registry: connections,
         secrets,
         logger,
+        now: clock.now(),
+      });
+    }
+    // Deploys check what flows name through Connections against the ones declared above.
+    const registry = new FlowRegistry({ store, clock, logger, connectorOf: connectorLookup(connections) });
+    // Before the first load, so a deploy by another process in between is not missed.
+    const unsubscribe = store.subscribe((topic) => {
+      if (topic !== 'flows') return;
+      registry.refresh().catch((err: unknown) => logger.error({ err }, 'reloading flows failed'));
+    });
+    cleanup.push(unsubscribe);
+    await registry.load();
+    for (const file of flowFilesToDeploy(config, opts.demo === true && roles.serve)) {
+      // The registry logs the outcome (deployed or unchanged); unchanged source publishes nothing.
+      await registry.deploy({
+        source: fs.readFileSync(file, 'utf8'),
+        file,
+        actor: 'system:startup',
         now: clock.now(),
       });
     }
@@ -364,4 +366,16 @@ function yamlFiles(dir: string): string[] {
     .sort()
     .filter((name) => /\.ya?ml$/.test(name))
     .map((name) => path.join(dir, name));
+}
+
+/** The connector behind a Connection's name, for deploy-time checks; null when there is none. */
+function connectorLookup(connections: ConnectionRegistry): ConnectorOf {
+  return async (name) => {
+    try {
+      return (await connections.resolve(name)).entry.connector;
+    } catch (err) {
+      if (err instanceof WeftError && err.code === 'not_found') return null;
+      throw err;
+    }
+  };
 }

@@ -13,7 +13,9 @@ import type { Store } from '../store/port.js';
 import type { FlowVersionRecord } from '../store/records.js';
 import { compileFlow } from './compile.js';
 import type { CompiledFlow } from './compiled.js';
-import { checkFlowSource } from './validate.js';
+import { type ConnectorOf, checkConnections } from './connection-check.js';
+import { FlowSourceError, sortProblems } from './parse.js';
+import { checkFlowSource, checkFlowSourceLocated } from './validate.js';
 
 /** The Store methods the registry needs. */
 export type FlowRegistryStore = Pick<Store, 'currentFlowVersions' | 'getFlowVersion' | 'publishFlowVersion'>;
@@ -22,6 +24,11 @@ export interface FlowRegistryDeps {
   store: FlowRegistryStore;
   clock: Clock;
   logger: Logger;
+  /**
+   * The connector behind a Connection's name, so a deploy refuses a flow whose Connection, action
+   * or trigger does not exist. Absent: not checked (the runs fail instead).
+   */
+  connectorOf?: ConnectorOf;
   /**
    * How many compiled versions that are not current are kept (least recently used go first).
    * @default 200
@@ -56,6 +63,7 @@ export class FlowRegistry {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly maxCached: number;
+  private readonly connectorOf: ConnectorOf | undefined;
   /** Compiled versions by id, in least-recently-used order. */
   private readonly cache = new Map<string, CompiledFlow>();
   private readonly loading = new Map<string, Promise<CompiledFlow>>();
@@ -69,6 +77,7 @@ export class FlowRegistry {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.maxCached = deps.maxCachedVersions ?? 200;
+    this.connectorOf = deps.connectorOf;
   }
 
   /** Loads the current version of every flow. */
@@ -117,7 +126,11 @@ export class FlowRegistry {
    * `conflict` when another flow already listens on the same webhook path.
    */
   async deploy(input: DeployFlow): Promise<{ version: FlowVersionRecord; created: boolean }> {
-    const { flow } = this.validate(input.source, input.file);
+    const { flow, locator } = checkFlowSourceLocated(input.source, input.file);
+    if (this.connectorOf !== undefined) {
+      const problems = await checkConnections(flow, locator, this.connectorOf);
+      if (problems.length > 0) throw new FlowSourceError(sortProblems(problems));
+    }
     const now = input.now ?? this.clock.now();
     if (flow.trigger.kind === 'webhook') await this.assertPathFree(flow.name, flow.trigger.path);
 

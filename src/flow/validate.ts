@@ -81,11 +81,16 @@ export function validateFlow(flow: Flow, locator: SourceLocator): FlowProblem[] 
  * const flow = checkFlowSource(text, 'flows/leads.yaml');
  */
 export function checkFlowSource(source: string, file: string): Flow {
+  return checkFlowSourceLocated(source, file).flow;
+}
+
+/** {@link checkFlowSource}, keeping the locator for further located checks (e.g. at deploy). */
+export function checkFlowSourceLocated(source: string, file: string): { flow: Flow; locator: SourceLocator } {
   const reading = readFlowSource(source, file);
   if (reading.flow === undefined) throw new FlowSourceError(reading.problems);
   const problems = validateFlow(reading.flow, reading.locator);
   if (problems.length > 0) throw new FlowSourceError(sortProblems(problems));
-  return reading.flow;
+  return { flow: reading.flow, locator: reading.locator };
 }
 
 /** Whether `timezone` is an IANA zone name this runtime knows. */
