@@ -53,7 +53,7 @@ export interface SandboxSystem {
    */
   admit?(req: SandboxRequest, account: string): SandboxResponse | (() => void);
   /** Headers the System adds to admitted requests (remaining budget etc.); none by default. */
-  rateLimitHeaders?(window: RateWindow): Record<string, string>;
+  rateLimitHeaders?(window: RateWindow, req: SandboxRequest): Record<string, string>;
   /** The System's answer to an injected server failure. */
   serverError(req: SandboxRequest): SandboxResponse;
   handle(req: SandboxRequest, account: string): SandboxResponse | Promise<SandboxResponse>;
@@ -201,7 +201,7 @@ export async function startSandboxServer(
       f.dropNextResponses -= 1;
       return 'drop';
     }
-    const extra = system.rateLimitHeaders?.(window);
+    const extra = system.rateLimitHeaders?.(window, req);
     return extra ? { ...answer, headers: { ...extra, ...answer.headers } } : answer;
   };
 

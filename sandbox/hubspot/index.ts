@@ -130,7 +130,8 @@ function hubspotSystem(
         ...limitHeaders(window),
         'X-HubSpot-RateLimit-Remaining': '0',
       }),
-    rateLimitHeaders: limitHeaders,
+    // HubSpot's search endpoints answer without the rate-limit headers (the spec summary says so).
+    rateLimitHeaders: (window, req) => (req.path.endsWith('/search') ? {} : limitHeaders(window)),
     serverError: () => hubspotError(500, 'INTERNAL_ERROR', 'internal error'),
     isWrite: (req) =>
       req.method !== 'GET' &&

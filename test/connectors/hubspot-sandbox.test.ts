@@ -156,6 +156,10 @@ describe('HubSpot sandbox', () => {
     const ok = await call('GET', '/crm/v3/objects/contacts?limit=1');
     expect(ok.headers.get('x-hubspot-ratelimit-max')).toBe('190');
     expect(Number(ok.headers.get('x-hubspot-ratelimit-remaining'))).toBeLessThan(190);
+    // Search answers carry none of them, as at HubSpot.
+    const searched = await searchContacts({ limit: 1 });
+    expect(searched.status).toBe(200);
+    expect(searched.headers.get('x-hubspot-ratelimit-remaining')).toBeNull();
     await fetch(`${sb.url}/_sandbox/faults`, {
       method: 'POST',
       body: JSON.stringify({ rateLimit: { requests: 1, windowMs: 60_000 } }),
