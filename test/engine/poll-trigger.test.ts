@@ -160,4 +160,18 @@ describe('poll triggers', () => {
       expect(taken.every(Boolean)).toBe(true);
     });
   });
+
+  it('keeps its cursor across a redeploy of the flow: the new version gets only new changes', async () => {
+    await h.deploy(pollFlow('redeployed'));
+    notes.seed(3, 1_700_000_000);
+    await poller('p').poll();
+    // Version 2: another step, same (Connection, trigger).
+    await h.deploy(
+      pollFlow('redeployed').replace('expression: event.body.record.id', 'expression: event.body.type'),
+    );
+    notes.seed(2, 1_700_000_001);
+    const { outcomes } = await poller('p').poll();
+    expect(outcomes[0]).toMatchObject({ changes: 2, events: 2 });
+    expect((await polledIds('redeployed')).length).toBe(5);
+  });
 });
