@@ -8,6 +8,8 @@ export interface TransportRequest {
   headers: Record<string, string>;
   body: string | undefined;
   timeoutMs: number;
+  /** Default {@link maxResponseBytes}. */
+  maxResponseBytes?: number;
 }
 
 /** A whole answer: status, headers and the body as text. */
@@ -32,6 +34,8 @@ const agents = {
 };
 
 const maxRedirects = 5;
+/** A System's answer larger than this is refused rather than held in memory (compressed size). */
+export const maxResponseBytes = 64 * 1024 * 1024;
 
 /**
  * The default transport: `node:http`/`node:https` on keep-alive agents. On the W2 bulk-sync
@@ -87,7 +91,17 @@ function once(url: URL, req: TransportRequest): Promise<TransportResponse> {
       { method: req.method, headers, agent: secure ? agents['https:'] : agents['http:'] },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          const cap = req.maxResponseBytes ?? maxResponseBytes;
+          if (size > cap) {
+            fail(networkError(new Error(`the answer exceeds ${cap} bytes`)));
+            request.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('error', (err) => fail(networkError(err)));
         res.on('end', () => {
           if (settled) return;
