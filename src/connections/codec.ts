@@ -6,7 +6,16 @@ import type { SecretBox } from './secret-box.js';
 import type { ConnectionSpec, ConnectionView } from './spec.js';
 
 /** What is sealed into `ConnectionRecord.secret`: everything secret about a Connection. */
-const SealedSecrets = z.object({ auth: AuthConfig, webhookSecrets: z.array(z.string()) });
+const SealedSecrets = z.object({
+  auth: AuthConfig,
+  webhookSecrets: z.array(z.string()),
+  /**
+   * After the System rotated the refresh token: the one the operator declared. Re-applying that
+   * same declaration (a YAML file at every start) then keeps the rotated token instead of
+   * restoring one the System no longer accepts.
+   */
+  declaredRefreshToken: z.string().optional(),
+});
 
 /** The additional data a Connection's ciphertext is bound to: it opens only under its own name. */
 function sealContext(name: string): string {
@@ -22,10 +31,16 @@ export function sealConnection(opts: {
   box: SecretBox;
   createdAt: number;
   updatedAt: number;
+  /** See `SealedSecrets.declaredRefreshToken`. */
+  declaredRefreshToken?: string;
 }): ConnectionRecord {
   const { spec, box } = opts;
   const webhookSecrets = spec.webhookSecrets ?? [];
-  const secrets = JSON.stringify({ auth: spec.auth, webhookSecrets });
+  const secrets = JSON.stringify({
+    auth: spec.auth,
+    webhookSecrets,
+    ...(opts.declaredRefreshToken === undefined ? {} : { declaredRefreshToken: opts.declaredRefreshToken }),
+  });
   return {
     name: spec.name,
     connector: spec.connector,
@@ -46,6 +61,14 @@ export function sealConnection(opts: {
  * Connection and the key ids involved, never a value.
  */
 export function openConnection(record: ConnectionRecord, box: SecretBox): ConnectionSpec {
+  return openSealed(record, box).spec;
+}
+
+/** The spec and, after a rotation, the refresh token the operator declared. */
+export function openSealed(
+  record: ConnectionRecord,
+  box: SecretBox,
+): { spec: ConnectionSpec; declaredRefreshToken: string | undefined } {
   let plaintext: string;
   try {
     plaintext = box.open(record.secret, sealContext(record.name));
@@ -62,7 +85,7 @@ export function openConnection(record: ConnectionRecord, box: SecretBox): Connec
     });
   }
   const secrets = SealedSecrets.parse(JSON.parse(plaintext));
-  return {
+  const spec: ConnectionSpec = {
     name: record.name,
     connector: record.connector,
     ...(record.baseUrl === null ? {} : { baseUrl: record.baseUrl }),
@@ -71,6 +94,7 @@ export function openConnection(record: ConnectionRecord, box: SecretBox): Connec
     ...(Object.keys(record.limits).length === 0 ? {} : { limits: record.limits }),
     ...(secrets.webhookSecrets.length === 0 ? {} : { webhookSecrets: secrets.webhookSecrets }),
   };
+  return { spec, declaredRefreshToken: secrets.declaredRefreshToken };
 }
 
 /** The public view of a record; it needs no key. */

@@ -290,7 +290,7 @@ describe('ConnectionRegistry', () => {
 });
 
 describe('rotated refresh tokens', () => {
-  it('are sealed into the stored Connection, without rebuilding the opened connector', async () => {
+  it('are sealed into the stored Connection, without rebuilding the opened connector, and survive re-applying the same file', async () => {
     // One server plays the OAuth token endpoint (which rotates) and the API.
     let issued = 0;
     const server = createServer((req, res) => {
@@ -334,6 +334,26 @@ describe('rotated refresh tokens', () => {
       const audit = await store.listAudit({ limit: 10 });
       expect(audit.map((a) => a.action)).toContain('connection.refresh-token-rotated');
       expect(JSON.stringify(audit)).not.toContain('rt-1');
+
+      // The same file applied again at the next start keeps the rotated token…
+      const declared = {
+        name: 'api',
+        connector: 'http',
+        baseUrl: base,
+        auth: {
+          kind: 'oauth2-refresh-token' as const,
+          tokenUrl: `${base}/oauth/token`,
+          clientId: 'client',
+          clientSecret: 'client-secret',
+          refreshToken: 'rt-0',
+        },
+      };
+      expect((await registry.put({ spec: declared, actor: 'startup', now: T0 + 1 })).changed).toBe(false);
+      expect((await registry.resolve('api')).connection.auth).toMatchObject({ refreshToken: 'rt-1' });
+      // …while a newly declared token replaces it.
+      const renewed = { ...declared, auth: { ...declared.auth, refreshToken: 'rt-new' } };
+      expect((await registry.put({ spec: renewed, actor: 'admin', now: T0 + 2 })).changed).toBe(true);
+      expect((await registry.resolve('api')).connection.auth).toMatchObject({ refreshToken: 'rt-new' });
       await registry.close();
     } finally {
       server.closeAllConnections();

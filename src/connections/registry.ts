@@ -13,7 +13,7 @@ import type { ConnectionAccess, OpenedConnection } from '../engine/connection-ac
 import type { Logger } from '../observability/logger.js';
 import type { AuditInput, Store, Subscription } from '../store/port.js';
 import type { ConnectionRecord } from '../store/records.js';
-import { openConnection, sameSpec, sealConnection, viewConnection } from './codec.js';
+import { openConnection, openSealed, sameSpec, sealConnection, viewConnection } from './codec.js';
 import { SecretBox } from './secret-box.js';
 import type { SecretsKeySource } from './secrets-key.js';
 import { type ConnectionSpec, type ConnectionView, catalogProblems } from './spec.js';
@@ -205,7 +205,7 @@ export class ConnectionRegistry implements ConnectionAccess {
     actor: string;
     now: number;
   }): Promise<{ connection: ConnectionView; created: boolean; changed: boolean }> {
-    const { spec } = input;
+    let { spec } = input;
     const problems = catalogProblems(spec, await this.catalog());
     if (problems.length > 0) {
       throw new WeftError({
@@ -216,6 +216,18 @@ export class ConnectionRegistry implements ConnectionAccess {
     }
     const box = this.#deps.keys.box();
     const existing = await this.#deps.store.getConnection(spec.name);
+    const stored = existing === null ? undefined : tryOpenSealed(existing, box);
+    let declaredRefreshToken: string | undefined;
+    if (
+      stored?.declaredRefreshToken !== undefined &&
+      spec.auth.kind === 'oauth2-refresh-token' &&
+      stored.spec.auth.kind === 'oauth2-refresh-token' &&
+      spec.auth.refreshToken === stored.declaredRefreshToken
+    ) {
+      // The same declaration again: keep the token the System rotated to since.
+      spec = { ...spec, auth: { ...spec.auth, refreshToken: stored.spec.auth.refreshToken } };
+      declaredRefreshToken = stored.declaredRefreshToken;
+    }
     if (existing !== null) {
       const keyId = SecretBox.keyIdOf(existing.secret);
       if (keyId !== undefined && !box.knows(keyId)) {
@@ -229,7 +241,7 @@ export class ConnectionRegistry implements ConnectionAccess {
       }
       // Unchanged and sealed with the current key: nothing to write. A stored value that does not
       // open (altered in the database) is simply replaced: the caller brings every secret anew.
-      if (keyId === box.keyId && sameSpec(tryOpen(existing, box) ?? { ...spec, name: '' }, spec)) {
+      if (keyId === box.keyId && sameSpec(stored?.spec ?? { ...spec, name: '' }, spec)) {
         return { connection: viewConnection(existing), created: false, changed: false };
       }
     }
@@ -238,14 +250,15 @@ export class ConnectionRegistry implements ConnectionAccess {
       box,
       createdAt: existing?.createdAt ?? input.now,
       updatedAt: input.now,
+      ...(declaredRefreshToken === undefined ? {} : { declaredRefreshToken }),
     });
-    const stored = await this.#deps.store.putConnection({
+    const written = await this.#deps.store.putConnection({
       record,
       audit: auditFor({ actor: input.actor, action: 'connection.put', record, at: input.now }),
     });
     this.#forget(spec.name);
     this.#retire(spec.name);
-    return { connection: viewConnection(stored.record), created: stored.created, changed: true };
+    return { connection: viewConnection(written.record), created: written.created, changed: true };
   }
 
   /** Deletes a Connection; WeftError `not_found` when there is none. */
@@ -272,7 +285,7 @@ export class ConnectionRegistry implements ConnectionAccess {
         const existing = await this.#deps.store.getConnection(name);
         if (existing === null) return;
         const box = this.#deps.keys.box();
-        const spec = openConnection(existing, box);
+        const { spec, declaredRefreshToken } = openSealed(existing, box);
         if (spec.auth.kind !== 'oauth2-refresh-token' || spec.auth.refreshToken === refreshToken) return;
         const now = this.#deps.clock.now();
         const record = sealConnection({
@@ -280,6 +293,8 @@ export class ConnectionRegistry implements ConnectionAccess {
           box,
           createdAt: existing.createdAt,
           updatedAt: now,
+          // The first rotation remembers what the operator declared; later ones keep it.
+          declaredRefreshToken: declaredRefreshToken ?? spec.auth.refreshToken,
         });
         const stored = await this.#deps.store.putConnection({
           record,
@@ -398,9 +413,10 @@ function errorName(err: unknown): string {
   return err instanceof Error ? err.name : 'unknown error';
 }
 
-function tryOpen(record: ConnectionRecord, box: SecretBox): ConnectionSpec | undefined {
+/** A stored value that does not open (altered in the database) is simply replaced by a put. */
+function tryOpenSealed(record: ConnectionRecord, box: SecretBox): ReturnType<typeof openSealed> | undefined {
   try {
-    return openConnection(record, box);
+    return openSealed(record, box);
   } catch {
     return undefined;
   }
