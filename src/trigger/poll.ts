@@ -28,6 +28,7 @@ import type { Ingest } from '../engine/ingest-port.js';
 import type { FlowRegistry } from '../flow/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/port.js';
+import { PassLoop } from './pass-loop.js';
 
 export const MAX_PAGES_PER_PASS = 50;
 export const MIN_POLL_MS = 1_000;
@@ -104,29 +105,27 @@ export class Poller {
   private readonly deps: PollerDeps;
   private readonly dueAt = new Map<string, number>();
   private readonly held = new Set<string>();
-  private started = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private unsubscribe: (() => void) | undefined;
+  private readonly loop: PassLoop;
 
   constructor(deps: PollerDeps) {
     this.deps = deps;
+    this.loop = new PassLoop({
+      pass: async () => (await this.poll()).wakeAt,
+      now: () => deps.clock.now(),
+      maxSleepMs: 60_000,
+      retryMs: RETRY_MS,
+      onError: (err) => deps.logger.error({ err }, 'poll pass failed'),
+      subscribe: (wake) => deps.registry.onChange(wake),
+    });
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.unsubscribe = this.deps.registry.onChange(() => this.wake());
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops polling, waits for a pass in progress and gives the held cursors' leases up. */
   async stop(): Promise<void> {
-    this.started = false;
-    this.unsubscribe?.();
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     for (const key of this.held) {
       await this.deps.store
         .releaseTriggerCursor({ key, owner: this.deps.owner })
@@ -261,36 +260,5 @@ export class Poller {
     };
     await Promise.all(Array.from({ length: Math.min(INGEST_PARALLELISM, jobs.length) }, lane));
     return created;
-  }
-
-  private wake(): void {
-    if (!this.started) return;
-    if (this.running !== undefined) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      if (this.again) this.wake();
-    });
-  }
-
-  private async loop(): Promise<void> {
-    let wakeAt: number;
-    do {
-      this.again = false;
-      wakeAt = await this.poll().then(
-        (r) => r.wakeAt,
-        (err: unknown) => {
-          this.deps.logger.error({ err }, 'poll pass failed');
-          return this.deps.clock.now() + RETRY_MS;
-        },
-      );
-    } while (this.again && this.started);
-    if (!this.started) return;
-    const delay = Math.min(Math.max(wakeAt - this.deps.clock.now(), 1), 60_000);
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref();
   }
 }

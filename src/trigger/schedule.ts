@@ -34,6 +34,7 @@ import type { CompiledFlow } from '../flow/compiled.js';
 import type { FlowRegistry } from '../flow/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/port.js';
+import { PassLoop } from './pass-loop.js';
 
 export const SKIP_GRACE_MS = 2_000;
 export const MAX_TICKS_PER_PASS = 1_000;
@@ -117,32 +118,28 @@ export class Scheduler {
   private readonly crons = new Map<string, Cron>();
   /** Per flow, ticks known to be handled beyond the stored cursor (skipped ones). */
   private readonly cursors = new Map<string, number>();
-  private started = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private unsubscribe: (() => void) | undefined;
+  private readonly loop: PassLoop;
 
   constructor(deps: SchedulerDeps) {
     this.deps = deps;
+    this.loop = new PassLoop({
+      pass: () => this.poll(),
+      now: () => deps.clock.now(),
+      maxSleepMs: MAX_SLEEP_MS,
+      retryMs: RETRY_MS,
+      onError: (err) => deps.logger.error({ err }, 'schedule pass failed'),
+      subscribe: (wake) => deps.registry.onChange(wake),
+    });
   }
 
   /** Starts firing; re-plans whenever the registry changes. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.unsubscribe = this.deps.registry.onChange(() => this.wake());
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops firing and waits for a pass in progress to finish. */
   async stop(): Promise<void> {
-    this.started = false;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 
   /**
@@ -220,37 +217,6 @@ export class Scheduler {
       this.crons.set(flow.version.id, cron);
     }
     return cron;
-  }
-
-  /** Runs a pass now, or right after the one in progress. */
-  private wake(): void {
-    if (!this.started) return;
-    if (this.running !== undefined) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      // A change reported after the loop's last check must not wait for the timer.
-      if (this.again) this.wake();
-    });
-  }
-
-  private async loop(): Promise<void> {
-    let wakeAt: number;
-    do {
-      this.again = false;
-      wakeAt = await this.poll().catch((err: unknown) => {
-        this.deps.logger.error({ err }, 'schedule pass failed');
-        return this.deps.clock.now() + RETRY_MS;
-      });
-    } while (this.again && this.started);
-    if (!this.started) return;
-    const delay = Math.min(Math.max(wakeAt - this.deps.clock.now(), 1), MAX_SLEEP_MS);
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref();
   }
 }
 
