@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { AuthConfig } from '../connector/auth.js';
 import { WeftError } from '../contract/errors.js';
+import type { AuditInput } from '../store/port.js';
 import type { ConnectionRecord } from '../store/records.js';
-import type { SecretBox } from './secret-box.js';
+import { SecretBox } from './secret-box.js';
 import type { ConnectionSpec, ConnectionView } from './spec.js';
 
 /** What is sealed into `ConnectionRecord.secret`: everything secret about a Connection. */
@@ -109,6 +110,32 @@ export function viewConnection(record: ConnectionRecord): ConnectionView {
     webhookSecrets: record.webhookSecretCount,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+  };
+}
+
+/** The audit entry of a write to a Connection: what changed, and which secrets are set, never their values. */
+export function auditFor(opts: {
+  actor: string;
+  action: string;
+  record: ConnectionRecord;
+  at: number;
+}): AuditInput {
+  const r = opts.record;
+  return {
+    actor: opts.actor,
+    action: opts.action,
+    target: r.name,
+    at: opts.at,
+    data: {
+      connector: r.connector,
+      baseUrl: r.baseUrl,
+      authKind: r.authKind,
+      authFields: r.authFields,
+      webhookSecrets: r.webhookSecretCount,
+      settings: r.settings,
+      limits: r.limits,
+      keyId: SecretBox.keyIdOf(r.secret) ?? null,
+    },
   };
 }
 

@@ -1,19 +1,17 @@
-import type { ActionDefinition } from '../connector/action.js';
-import {
-  type ConnectDeps,
-  type ConnectedConnector,
-  type Connection,
-  connect,
-} from '../connector/connector.js';
+import { type ConnectDeps, type Connection, connect } from '../connector/connector.js';
 import type { CatalogEntry } from '../connectors/catalog-entry.js';
 import { type ConnectorCatalog, loadConnectorCatalog } from '../connectors/load-catalog.js';
 import type { Clock } from '../contract/clock.js';
 import { WeftError } from '../contract/errors.js';
 import type { ConnectionAccess, OpenedConnection } from '../engine/connection-access.js';
 import type { Logger } from '../observability/logger.js';
-import type { AuditInput, Store, Subscription } from '../store/port.js';
+import type { Store, Subscription } from '../store/port.js';
 import type { ConnectionRecord } from '../store/records.js';
-import { openConnection, openSealed, sameSpec, sealConnection, viewConnection } from './codec.js';
+import { auditFor, openConnection, openSealed, sameSpec, sealConnection, viewConnection } from './codec.js';
+import { type OpenConnection, OpenedConnectors } from './opened-connectors.js';
+
+export type { OpenConnection };
+
 import { SecretBox } from './secret-box.js';
 import type { SecretsKeySource } from './secrets-key.js';
 import { type ConnectionSpec, type ConnectionView, catalogProblems } from './spec.js';
@@ -26,9 +24,6 @@ export interface ResolvedConnection {
   /** Secrets that verify inbound webhooks from this System (0 to 2; try each). */
   webhookSecrets: string[];
 }
-
-/** A connector bound to a Connection, as `connect()` returns it. */
-export type OpenConnection = ConnectedConnector<Record<string, ActionDefinition>>;
 
 export interface ConnectionRegistryDeps {
   store: Store;
@@ -72,15 +67,17 @@ interface Loaded {
 export class ConnectionRegistry implements ConnectionAccess {
   readonly #deps: ConnectionRegistryDeps;
   readonly #loaded = new Map<string, Promise<Loaded>>();
-  readonly #opened = new Map<string, { fingerprint: string; opened: OpenedConnection }>();
+  readonly #opened: OpenedConnectors;
   /** The last rotated-refresh-token save per Connection, so saves happen in order. */
   readonly #rotations = new Map<string, Promise<void>>();
-  /** Replaced or deleted connectors waiting out their grace period, with their timers. */
-  readonly #retiring = new Map<OpenConnection, NodeJS.Timeout>();
   #closed = false;
 
   constructor(deps: ConnectionRegistryDeps) {
     this.#deps = deps;
+    this.#opened = new OpenedConnectors({
+      retireAfterMs: deps.retireAfterMs ?? defaultRetireAfterMs,
+      logger: deps.logger,
+    });
   }
 
   /** The connectors Connections may name: the given catalog, else Weft's own, loaded on first use. */
@@ -106,15 +103,8 @@ export class ConnectionRegistry implements ConnectionAccess {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    const connectors = [
-      ...[...this.#opened.values()].map((o) => o.opened.connected),
-      ...this.#retiring.keys(),
-    ];
-    for (const timer of this.#retiring.values()) clearTimeout(timer);
-    this.#retiring.clear();
-    this.#opened.clear();
     this.#loaded.clear();
-    await Promise.all(connectors.map((c) => this.#closeQuietly(c)));
+    await this.#opened.closeAll();
   }
 
   /** Forgets every decrypted Connection; the next use reads the store again. */
@@ -148,13 +138,12 @@ export class ConnectionRegistry implements ConnectionAccess {
     try {
       loaded = await this.#load(name);
     } catch (err) {
-      if (err instanceof WeftError && err.code === 'not_found') this.#retire(name);
+      if (err instanceof WeftError && err.code === 'not_found') this.#opened.retire(name);
       throw err;
     }
-    const kept = this.#opened.get(name);
-    if (kept !== undefined && kept.fingerprint === loaded.fingerprint) return kept.opened;
-    // Changed since it was opened (here or in another process): the old connector is closed later.
-    this.#retire(name);
+    const kept = this.#opened.current(name, loaded.fingerprint);
+    if (kept !== undefined) return kept;
+    // New, or changed since it was opened (here or elsewhere): the old connector is closed later.
     const { entry, connection, webhookSecrets } = loaded.resolved;
     const opened: OpenedConnection = {
       connected: connect(entry.connector, connection, {
@@ -166,7 +155,7 @@ export class ConnectionRegistry implements ConnectionAccess {
       ...(connection.limits === undefined ? {} : { limits: connection.limits }),
       webhookSecrets,
     };
-    this.#opened.set(name, { fingerprint: loaded.fingerprint, opened });
+    this.#opened.keep(name, loaded.fingerprint, opened);
     return opened;
   }
 
@@ -257,7 +246,7 @@ export class ConnectionRegistry implements ConnectionAccess {
       audit: auditFor({ actor: input.actor, action: 'connection.put', record, at: input.now }),
     });
     this.#forget(spec.name);
-    this.#retire(spec.name);
+    this.#opened.retire(spec.name);
     return { connection: viewConnection(written.record), created: written.created, changed: true };
   }
 
@@ -268,7 +257,7 @@ export class ConnectionRegistry implements ConnectionAccess {
       audit: { actor: input.actor, action: 'connection.delete', target: input.name, at: input.now },
     });
     this.#forget(input.name);
-    this.#retire(input.name);
+    this.#opened.retire(input.name);
     return viewConnection(deleted);
   }
 
@@ -300,8 +289,7 @@ export class ConnectionRegistry implements ConnectionAccess {
           record,
           audit: auditFor({ actor: 'system', action: 'connection.refresh-token-rotated', record, at: now }),
         });
-        const kept = this.#opened.get(name);
-        if (kept !== undefined) kept.fingerprint = JSON.stringify(stored.record);
+        this.#opened.refingerprint(name, JSON.stringify(stored.record));
         this.#forget(name);
       })
       .catch((err: unknown) => {
@@ -318,44 +306,12 @@ export class ConnectionRegistry implements ConnectionAccess {
     this.#loaded.delete(name);
   }
 
-  /**
-   * Stops handing out this Connection's opened connector, and closes it once users that already
-   * hold it have had time to finish: closing at once would fail their next statement.
-   */
-  #retire(name: string): void {
-    const kept = this.#opened.get(name);
-    if (kept === undefined) return;
-    this.#opened.delete(name);
-    const connected = kept.opened.connected;
-    const timer = setTimeout(() => {
-      this.#retiring.delete(connected);
-      void this.#closeQuietly(connected);
-    }, this.#deps.retireAfterMs ?? defaultRetireAfterMs);
-    // A pending close must not keep the process alive; close() ends it at shutdown anyway.
-    timer.unref();
-    this.#retiring.set(connected, timer);
-  }
-
-  async #closeQuietly(connected: OpenConnection): Promise<void> {
-    try {
-      await connected.close();
-    } catch (err) {
-      // Never the error's details: a driver's message may carry connection parameters.
-      this.#deps.logger.warn(
-        { connector: connected.connector.name },
-        `closing a connector failed: ${errorName(err)}`,
-      );
-    }
-  }
-
   /** After a change anywhere: retires opened connectors whose Connection changed or is gone. */
-  async #sweep(): Promise<void> {
-    for (const [name, kept] of [...this.#opened]) {
+  #sweep(): Promise<void> {
+    return this.#opened.sweep(async (name, fingerprint) => {
       const record = await this.#deps.store.getConnection(name);
-      if (record === null || JSON.stringify(record) !== kept.fingerprint) {
-        if (this.#opened.get(name) === kept) this.#retire(name);
-      }
-    }
+      return record !== null && JSON.stringify(record) === fingerprint;
+    });
   }
 
   #load(name: string): Promise<Loaded> {
@@ -420,25 +376,4 @@ function tryOpenSealed(record: ConnectionRecord, box: SecretBox): ReturnType<typ
   } catch {
     return undefined;
   }
-}
-
-/** The audit entry of a put: what changed, and which secrets are set, never their values. */
-function auditFor(opts: { actor: string; action: string; record: ConnectionRecord; at: number }): AuditInput {
-  const r = opts.record;
-  return {
-    actor: opts.actor,
-    action: opts.action,
-    target: r.name,
-    at: opts.at,
-    data: {
-      connector: r.connector,
-      baseUrl: r.baseUrl,
-      authKind: r.authKind,
-      authFields: r.authFields,
-      webhookSecrets: r.webhookSecretCount,
-      settings: r.settings,
-      limits: r.limits,
-      keyId: SecretBox.keyIdOf(r.secret) ?? null,
-    },
-  };
 }
