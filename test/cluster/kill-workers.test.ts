@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep, WeftCluster, type WeftNode } from '../support/cluster.js';
-import { acquirePostgres, type PostgresServer, TestDatabases } from '../support/postgres.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import { useClusterWorld } from '../support/cluster-fixture.js';
 import {
   expectEachOrderOnce,
   resentWrites,
@@ -25,32 +21,11 @@ const perSecond = 40;
 const kills = 6;
 const leaseMs = 1500;
 
-let server: PostgresServer | undefined;
-let databases: TestDatabases | undefined;
-let cluster: WeftCluster | undefined;
-let target: TargetServer | undefined;
-let pool: pg.Pool | undefined;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-cluster-kill-'));
-
-beforeAll(async () => {
-  server = await acquirePostgres(inject('weftPostgresUrl'));
-  databases = new TestDatabases(server.url, 'cluster_kill');
-});
-
-afterAll(async () => {
-  await cluster?.stop(2_000);
-  await pool?.end();
-  await target?.close();
-  await databases?.dropAll();
-  await server?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const world = useClusterWorld('cluster_kill');
 
 describe('cluster: SIGKILL workers under load', () => {
   it('every acknowledged event has exactly one succeeded run and each write reached the target once', async () => {
-    const databaseUrl = await databases!.create();
-    pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    target = await startTargetServer();
+    const { databaseUrl, pool, target, tmp, adopt } = await world();
     // The first attempt of every reservation hangs 250 ms and is then cut (a network failure: not
     // applied, retried under the same key). That keeps runs leased and mid-step long enough that
     // every kill orphans some; the retry itself is the engine's ordinary backoff.
@@ -60,16 +35,18 @@ describe('cluster: SIGKILL workers under load', () => {
     const flowsDir = path.join(tmp, 'flows');
     writeOrdersFlow(flowsDir, target.url);
 
-    cluster = new WeftCluster({
-      databaseUrl,
-      flowsDir,
-      env: {
-        WEFT_ADMIN_TOKEN: 'cluster-test-admin-token-0123456789',
-        WEFT_LEASE_MS: String(leaseMs),
-        // Well under the lease, so a live worker never loses a run it is still executing.
-        WEFT_HEARTBEAT_MS: '400',
-      },
-    });
+    const cluster = adopt(
+      new WeftCluster({
+        databaseUrl,
+        flowsDir,
+        env: {
+          WEFT_ADMIN_TOKEN: 'cluster-test-admin-token-0123456789',
+          WEFT_LEASE_MS: String(leaseMs),
+          // Well under the lease, so a live worker never loses a run it is still executing.
+          WEFT_HEARTBEAT_MS: '400',
+        },
+      }),
+    );
     await cluster.migrate();
     const api = await cluster.add({ role: 'serve' });
     const workers = await cluster.addMany({ role: 'work', concurrency: 16 }, 3);

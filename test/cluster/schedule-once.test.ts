@@ -1,11 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep, WeftCluster } from '../support/cluster.js';
-import { acquirePostgres, type PostgresServer, TestDatabases } from '../support/postgres.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import { useClusterWorld } from '../support/cluster-fixture.js';
 
 /**
  * Issue 3, test b: a schedule fires once per tick however many processes run a scheduler. Three
@@ -15,32 +12,11 @@ import { startTargetServer, type TargetServer } from '../support/target-server.j
  */
 const windowMs = 4_500;
 
-let server: PostgresServer | undefined;
-let databases: TestDatabases | undefined;
-let cluster: WeftCluster | undefined;
-let target: TargetServer | undefined;
-let pool: pg.Pool | undefined;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-cluster-schedule-'));
-
-beforeAll(async () => {
-  server = await acquirePostgres(inject('weftPostgresUrl'));
-  databases = new TestDatabases(server.url, 'cluster_sched');
-});
-
-afterAll(async () => {
-  await cluster?.stop(2_000);
-  await pool?.end();
-  await target?.close();
-  await databases?.dropAll();
-  await server?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const world = useClusterWorld('cluster_sched');
 
 describe('cluster: schedules', () => {
   it('three processes with one every-second schedule make exactly one event per tick', async () => {
-    const databaseUrl = await databases!.create();
-    pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    target = await startTargetServer();
+    const { databaseUrl, pool, target, tmp, adopt } = await world();
     const flowsDir = path.join(tmp, 'flows');
     fs.mkdirSync(flowsDir);
     // `missed: all`: a tick noticed late (a 2-core CI box busy for a second) still fires, so a gap
@@ -61,11 +37,13 @@ steps:
     request: { url: '${target.url}/ticks', body: '{ "tick": event.body.tick }' }
 `,
     );
-    cluster = new WeftCluster({
-      databaseUrl,
-      flowsDir,
-      env: { WEFT_ADMIN_TOKEN: 'cluster-test-admin-token-0123456789' },
-    });
+    const cluster = adopt(
+      new WeftCluster({
+        databaseUrl,
+        flowsDir,
+        env: { WEFT_ADMIN_TOKEN: 'cluster-test-admin-token-0123456789' },
+      }),
+    );
     await cluster.migrate();
     // `start` roles: each runs a scheduler and a worker, so the tick runs finish too.
     const first = await cluster.add({ role: 'start' });
