@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineAction } from '../../connector/action.js';
 import { confidential } from '../../connector/classification.js';
-import { isNotFound, ZendeskId, zendeskRequest } from './client.js';
-import { cursorPage, Deleted, searchResult, ZendeskOrganization } from './schemas.js';
+import { ZendeskId, zendeskRequest } from './client.js';
+import { deleteAction } from './delete-action.js';
+import { cursorPage, searchResult, ZendeskOrganization } from './schemas.js';
 
 /** Writable organization fields (names per Zendesk's Organization). */
 const OrganizationFields = z.object({
@@ -116,27 +117,9 @@ export const organizationActions = {
       ).organization,
   }),
 
-  'organizations.delete': defineAction({
-    kind: 'write',
+  'organizations.delete': deleteAction({
     name: 'organizations.delete',
+    plural: 'organizations',
     description: 'Delete an organization',
-    input: z.object({ id: ZendeskId }),
-    output: Deleted,
-    idempotency: {
-      strategy: 'ledger',
-      lookup: async (ctx, { id }) => {
-        try {
-          await zendeskRequest(ctx, { method: 'GET', path: `/api/v2/organizations/${id}` });
-          return undefined;
-        } catch (err) {
-          if (isNotFound(err)) return { id, deleted: true as const };
-          throw err;
-        }
-      },
-    },
-    run: async (ctx, { id }) => {
-      await zendeskRequest(ctx, { method: 'DELETE', path: `/api/v2/organizations/${id}` });
-      return { id, deleted: true };
-    },
   }),
 };

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { defineAction } from '../../connector/action.js';
 import { confidential, pii } from '../../connector/classification.js';
 import type { ConnectorContext } from '../../connector/context.js';
-import { idempotencyTag, isNotFound, ZendeskId, zendeskRequest } from './client.js';
-import { cursorPage, Deleted, ZendeskComment, ZendeskTicket } from './schemas.js';
+import { idempotencyTag, ZendeskId, zendeskRequest } from './client.js';
+import { deleteAction } from './delete-action.js';
+import { cursorPage, ZendeskComment, ZendeskTicket } from './schemas.js';
 
 const Comment = z.union([
   pii(confidential(z.string().min(1))),
@@ -203,28 +204,9 @@ export const ticketActions = {
     },
   }),
 
-  'tickets.delete': defineAction({
-    kind: 'write',
+  'tickets.delete': deleteAction({
     name: 'tickets.delete',
+    plural: 'tickets',
     description: 'Delete a ticket (Zendesk keeps it restorable for 30 days)',
-    input: z.object({ id: ZendeskId }),
-    output: Deleted,
-    idempotency: {
-      strategy: 'ledger',
-      // A ticket that is already gone was deleted by the earlier attempt.
-      lookup: async (ctx, { id }) => {
-        try {
-          await zendeskRequest(ctx, { method: 'GET', path: `/api/v2/tickets/${id}` });
-          return undefined;
-        } catch (err) {
-          if (isNotFound(err)) return { id, deleted: true as const };
-          throw err;
-        }
-      },
-    },
-    run: async (ctx, { id }) => {
-      await zendeskRequest(ctx, { method: 'DELETE', path: `/api/v2/tickets/${id}` });
-      return { id, deleted: true };
-    },
   }),
 };
