@@ -80,20 +80,27 @@ export type ConnectorActionStep = z.infer<typeof ConnectorActionStep>;
 
 export type ActionStep = HttpActionStep | ConnectorActionStep;
 
+/**
+ * Parses `value` with the schema a dispatcher chose, passing its issues on. An unknown key is
+ * pointed at itself, so the YAML locator can report its line.
+ */
+function parseAs<T>(schema: z.ZodType<T>, value: unknown, ctx: z.RefinementCtx): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+    ctx.addIssue({ code: 'custom', message: issue.message, path, input: value });
+  }
+  return z.NEVER;
+}
+
 /** An action step: through a Connection when it names one, else the generic HTTP connector. */
 export const ActionStep: z.ZodType<ActionStep> = z
   .object({})
   .passthrough()
   .transform((v, ctx): ActionStep => {
     const schema = 'connection' in v ? ConnectorActionStep : HttpActionStep;
-    const parsed = (schema as z.ZodType<ActionStep>).safeParse(v);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) {
-      const path =
-        issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
-      ctx.addIssue({ code: 'custom', message: issue.message, path, input: v });
-    }
-    return z.NEVER;
+    return parseAs(schema as z.ZodType<ActionStep>, v, ctx);
   });
 
 /** Whether an action step goes through a Connection. */
@@ -186,14 +193,6 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
     .object({ kind: z.enum(stepKinds, { message: `kind must be one of: ${stepKinds.join(', ')}` }) })
     .passthrough()
     .transform((v, ctx): Step => {
-      const parsed = (stepByKind[v.kind] as z.ZodType<Step>).safeParse(v);
-      if (parsed.success) return parsed.data;
-      for (const issue of parsed.error.issues) {
-        // Point at the offending key itself so the YAML locator can report its line.
-        const path =
-          issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
-        ctx.addIssue({ code: 'custom', message: issue.message, path, input: v });
-      }
-      return z.NEVER;
+      return parseAs(stepByKind[v.kind] as z.ZodType<Step>, v, ctx);
     }),
 );
