@@ -1,5 +1,6 @@
 import type { SerializedError } from '../contract/errors.js';
 import type { Flow } from '../contract/flow.js';
+import type { TriggerCursorRecord } from './port.js';
 import type {
   ActionRecord,
   AuditEventRecord,
@@ -169,6 +170,24 @@ export const toScheduleState = (r: ScheduleStateRow): ScheduleStateRecord => ({
   flowName: r.flow_name,
   flowVersionId: r.flow_version_id,
   lastTickAt: r.last_tick_at,
+});
+
+export interface TriggerCursorRow {
+  key: string;
+  cursor: string | null;
+  lease_owner: string | null;
+  lease_until: number;
+  polled_at: number | null;
+  updated_at: number;
+}
+
+export const toTriggerCursor = (r: TriggerCursorRow): TriggerCursorRecord => ({
+  key: r.key,
+  cursor: r.cursor,
+  leaseOwner: r.lease_owner,
+  leaseUntil: r.lease_until,
+  polledAt: r.polled_at,
+  updatedAt: r.updated_at,
 });
 
 export const toToken = (r: TokenRow): TokenRecord => ({

@@ -1,4 +1,5 @@
 import type { AdvanceTriggerCursor, LeaseTriggerCursor, TriggerCursorRecord } from '../port.js';
+import { type TriggerCursorRow, toTriggerCursor } from '../record-mappers.js';
 import type { Sql } from './sql.js';
 
 // Taken when free, expired or already ours; otherwise the conflict's WHERE fails and no row returns.
@@ -45,22 +46,6 @@ export async function releaseTriggerCursor(sql: Sql, input: { key: string; owner
 }
 
 export async function getTriggerCursor(sql: Sql, key: string): Promise<TriggerCursorRecord | null> {
-  const row = await sql.get<{
-    key: string;
-    cursor: string | null;
-    lease_owner: string | null;
-    lease_until: number;
-    polled_at: number | null;
-    updated_at: number;
-  }>('SELECT * FROM trigger_cursors WHERE key = $1', [key]);
-  return row === undefined
-    ? null
-    : {
-        key: row.key,
-        cursor: row.cursor,
-        leaseOwner: row.lease_owner,
-        leaseUntil: row.lease_until,
-        polledAt: row.polled_at,
-        updatedAt: row.updated_at,
-      };
+  const row = await sql.get<TriggerCursorRow>('SELECT * FROM trigger_cursors WHERE key = $1', [key]);
+  return row === undefined ? null : toTriggerCursor(row);
 }
