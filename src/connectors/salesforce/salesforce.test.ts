@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type ScriptedAnswer as Answer, scriptedFetch } from '../../../test/support/scripted-fetch.js';
 import { classifiedFields } from '../../connector/classification.js';
 import { connect } from '../../connector/connector.js';
 import { signWeftWebhook } from '../../connector/signed-webhook.js';
@@ -9,32 +10,6 @@ import { defaultRequestLimitRetryAfterMs, parseApiUsage, sforceLimitInfoReader }
 import { soqlString } from './query.js';
 import { SalesforceRecords } from './schemas.js';
 import { salesforceChangeEventTrigger } from './webhook.js';
-
-type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
-
-/** A fetch that records requests and plays back answers in order (the last one repeats). */
-function recordingFetch(...answers: Answer[]) {
-  const requests: {
-    url: string;
-    method: string;
-    headers: Record<string, string>;
-    body: string | undefined;
-  }[] = [];
-  const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-    requests.push({
-      url: String(url),
-      method: init?.method ?? 'GET',
-      headers: (init?.headers ?? {}) as Record<string, string>,
-      body: init?.body as string | undefined,
-    });
-    const a = answers[Math.min(requests.length - 1, answers.length - 1)] as Answer;
-    return new Response(a.body === undefined ? null : JSON.stringify(a.body), {
-      status: a.status,
-      headers: { 'content-type': 'application/json', ...a.headers },
-    });
-  }) as typeof fetch;
-  return { requests, fetchFn };
-}
 
 const base = 'https://acme.my.salesforce.com';
 const session = '00DWf0000000001EAA!AQ4AQFakeSessionToken';
@@ -51,13 +26,13 @@ const open = (
 
 describe('Salesforce connector requests', () => {
   it('pins the API version in every path, configurable per Connection', async () => {
-    const { requests, fetchFn } = recordingFetch({
+    const { requests, fetchFn } = scriptedFetch({
       status: 200,
       body: { Id: '001Wf0000000001IAA', Name: 'Acme' },
     });
     await open(fetchFn).run('accounts.get', { id: '001Wf0000000001IAA', fields: ['Id', 'Name'] });
     await open(fetchFn, { apiVersion: '62.0' }).run('accounts.get', { id: '001Wf0000000001IAA' });
-    expect(requests.map((r) => r.url)).toEqual([
+    expect(requests.map((r) => r.url.toString())).toEqual([
       `${base}/services/data/v66.0/sobjects/Account/001Wf0000000001IAA?fields=Id%2CName`,
       `${base}/services/data/v62.0/sobjects/Account/001Wf0000000001IAA`,
     ]);
@@ -65,7 +40,7 @@ describe('Salesforce connector requests', () => {
   });
 
   it('upserts by external id: the key in the URL, not in the body; 204 (old versions) reads the id back', async () => {
-    const { requests, fetchFn } = recordingFetch(
+    const { requests, fetchFn } = scriptedFetch(
       { status: 201, body: { id: '003Wf0000000001IAA', success: true, errors: [], created: true } },
       { status: 204 },
       { status: 200, body: { attributes: { type: 'Contact' }, Id: '003Wf0000000001IAA' } },
@@ -81,15 +56,15 @@ describe('Salesforce connector requests', () => {
       created: false,
     });
     expect(requests[0]?.method).toBe('PATCH');
-    expect(requests[0]?.url).toBe(
+    expect(requests[0]?.url.toString()).toBe(
       `${base}/services/data/v66.0/sobjects/Contact/Weft_External_Id__c/crm%2F42`,
     );
     expect(JSON.parse(requests[0]?.body ?? '{}')).toEqual({ LastName: 'Lovelace' });
-    expect(requests[2]?.url).toContain('/sobjects/Contact/Weft_External_Id__c/crm%2F42?fields=Id');
+    expect(requests[2]?.url.toString()).toContain('/sobjects/Contact/Weft_External_Id__c/crm%2F42?fields=Id');
   });
 
   it('stamps creates with the idempotency key in the configured field', async () => {
-    const { requests, fetchFn } = recordingFetch({
+    const { requests, fetchFn } = scriptedFetch({
       status: 201,
       body: { id: '00QWf0000000001IAA', success: true, errors: [] },
     });
@@ -131,7 +106,7 @@ describe('Salesforce connector requests', () => {
 
 describe('Salesforce errors', () => {
   const err = async (answer: Answer, connector = salesforceConnector) =>
-    (await open(recordingFetch(answer).fetchFn, {}, connector)
+    (await open(scriptedFetch(answer).fetchFn, {}, connector)
       .run('limits.get', {})
       .catch((e: unknown) => e)) as WeftError;
 
@@ -230,7 +205,7 @@ describe('Salesforce poll triggers', () => {
 
   it('resumes after the (SystemModstamp, Id) of the last record, following nextRecordsUrl', async () => {
     const stamp = '2026-11-05T08:00:00.000+0000';
-    const { requests, fetchFn } = recordingFetch(
+    const { requests, fetchFn } = scriptedFetch(
       {
         status: 200,
         body: {
@@ -253,15 +228,15 @@ describe('Salesforce poll triggers', () => {
       `Account:001A00000000003AAA:${Date.UTC(2026, 10, 5, 8)}`,
     ]);
     expect(first.cursor).toBe(encodeCursor(Date.UTC(2026, 10, 5, 8), '001A00000000003AAA'));
-    const q1 = new URL(requests[0]?.url ?? '').searchParams.get('q');
+    const q1 = requests[0]?.url.searchParams.get('q');
     expect(q1).toContain(
       'WHERE SystemModstamp >= 2026-11-01T00:00:00.000Z ORDER BY SystemModstamp ASC, Id ASC LIMIT 3',
     );
-    expect(requests[1]?.url).toBe(`${base}/services/data/v66.0/query/01gX-2`);
+    expect(requests[1]?.url.toString()).toBe(`${base}/services/data/v66.0/query/01gX-2`);
 
     const second = await trigger.fetchChanges(c.ctx, first.cursor);
     expect(second).toEqual({ changes: [], cursor: first.cursor });
-    const q2 = new URL(requests[2]?.url ?? '').searchParams.get('q');
+    const q2 = requests[2]?.url.searchParams.get('q');
     expect(q2).toContain(
       "WHERE (SystemModstamp > 2026-11-05T08:00:00.000Z OR (SystemModstamp = 2026-11-05T08:00:00.000Z AND Id > '001A00000000003AAA'))",
     );

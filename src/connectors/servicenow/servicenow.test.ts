@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scriptedFetch } from '../../../test/support/scripted-fetch.js';
 import { classifiedFields } from '../../connector/classification.js';
 import { connect } from '../../connector/connector.js';
 import { signWeftWebhook } from '../../connector/signed-webhook.js';
@@ -8,32 +9,6 @@ import { serviceNowConnector } from './connector.js';
 import { correlationIdFor } from './incidents.js';
 import { ServiceNowIncident, ServiceNowUser } from './schemas.js';
 import { incidentWebhookTrigger } from './webhook.js';
-
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-/** A fetch that records requests and plays the given answers in order (the last one repeats). */
-function recordingFetch(...answers: Answer[]) {
-  const requests: { url: URL; method: string; headers: Record<string, string>; body: string | undefined }[] =
-    [];
-  const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-    requests.push({
-      url: new URL(String(url)),
-      method: init?.method ?? 'GET',
-      headers: (init?.headers ?? {}) as Record<string, string>,
-      body: init?.body as string | undefined,
-    });
-    const a = answers[Math.min(requests.length - 1, answers.length - 1)] as Answer;
-    return new Response(a.body === undefined ? null : JSON.stringify(a.body), {
-      status: a.status,
-      headers: { 'content-type': 'application/json', ...(a.headers ?? {}) },
-    });
-  }) as typeof fetch;
-  return { requests, fetchFn };
-}
 
 const base = 'https://acme.service-now.com';
 const open = (fetchFn: typeof fetch, extra: { maxRateLimitRetries?: number } = {}) =>
@@ -52,7 +27,7 @@ const incident = { sys_id: 'a'.repeat(32), number: 'INC0010001', sys_updated_on:
 describe('ServiceNow connector requests', () => {
   it('lists with sysparm_* parameters and reads X-Total-Count and the Link rel="next" offset', async () => {
     const link = `<${base}/api/now/table/incident?sysparm_limit=2&sysparm_offset=0>;rel="first",<${base}/api/now/table/incident?sysparm_limit=2&sysparm_offset=2>;rel="next",<${base}/api/now/table/incident?sysparm_limit=2&sysparm_offset=8>;rel="last"`;
-    const { requests, fetchFn } = recordingFetch({
+    const { requests, fetchFn } = scriptedFetch({
       status: 200,
       body: { result: [incident] },
       headers: { 'x-total-count': '9', link },
@@ -79,7 +54,7 @@ describe('ServiceNow connector requests', () => {
 
   it('creates with the idempotency key as correlation_id, and a retry finds it instead of posting again', async () => {
     const created = { ...incident, correlation_id: 'run-1:step-2' };
-    const { requests, fetchFn } = recordingFetch(
+    const { requests, fetchFn } = scriptedFetch(
       { status: 201, body: { result: created } },
       { status: 200, body: { result: [created] } },
     );
@@ -133,7 +108,7 @@ describe('ServiceNow connector requests', () => {
       status: 404,
       body: { error: { message: 'No Record found', detail: 'gone' }, status: 'failure' },
     };
-    const sn = open(recordingFetch(gone).fetchFn);
+    const sn = open(scriptedFetch(gone).fetchFn);
     const first = await sn
       .run('incidents.delete', { sys_id: incident.sys_id }, { attempt: 1 })
       .catch((e: unknown) => e);
@@ -152,7 +127,7 @@ describe('ServiceNow connector requests', () => {
         status: 'failure',
       },
     };
-    const err = (await open(recordingFetch(acl).fetchFn)
+    const err = (await open(scriptedFetch(acl).fetchFn)
       .run('incidents.create', { short_description: 'x' })
       .catch((e: unknown) => e)) as WeftError;
     expect([err.code, err.retryable]).toEqual(['forbidden', false]);
@@ -165,7 +140,7 @@ describe('ServiceNow connector requests', () => {
       body: { error: { message: 'Too Many Requests' }, status: 'failure' },
       headers: { 'x-ratelimit-reset': String(reset), 'x-ratelimit-limit': '100' },
     };
-    const e429 = (await open(recordingFetch(limited).fetchFn, { maxRateLimitRetries: 0 })
+    const e429 = (await open(scriptedFetch(limited).fetchFn, { maxRateLimitRetries: 0 })
       .run('incidents.list', {})
       .catch((e: unknown) => e)) as WeftError;
     expect([e429.code, e429.retryable]).toEqual(['rate_limited', true]);

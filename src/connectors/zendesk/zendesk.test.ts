@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { scriptedFetch } from '../../../test/support/scripted-fetch.js';
 import { classifiedFields } from '../../connector/classification.js';
 import { connect } from '../../connector/connector.js';
 import type { WeftError } from '../../contract/errors.js';
@@ -9,22 +10,6 @@ import { zendeskConnector } from './connector.js';
 import { zendeskRateLimitHeaders } from './rate-limit.js';
 import { ZendeskUser } from './schemas.js';
 import { verifyZendeskSignature, zendeskWebhookTrigger } from './webhook.js';
-
-type Answer = { status: number; body: unknown; headers?: Record<string, string> };
-
-/** A fetch that records requests and answers from a script (the last answer repeats). */
-function recordingFetch(...answers: Answer[]) {
-  const requests: { url: URL; init: RequestInit }[] = [];
-  const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-    requests.push({ url: new URL(String(url)), init: init ?? {} });
-    const a = answers[Math.min(requests.length - 1, answers.length - 1)] as Answer;
-    return new Response(a.body === undefined ? null : JSON.stringify(a.body), {
-      status: a.status,
-      headers: { 'content-type': 'application/json', ...a.headers },
-    });
-  }) as typeof fetch;
-  return { requests, fetchFn };
-}
 
 const connection = {
   id: 'zd',
@@ -50,7 +35,7 @@ const ticket = (over: Record<string, unknown> = {}) => ({
 
 describe('Zendesk connector requests', () => {
   it('sends the API token as Basic email/token, the Idempotency-Key, and marks the ticket for the look-up', async () => {
-    const { requests, fetchFn } = recordingFetch({ status: 201, body: { ticket: ticket(), audit: {} } });
+    const { requests, fetchFn } = scriptedFetch({ status: 201, body: { ticket: ticket(), audit: {} } });
     const zd = connect(zendeskConnector, connection, { fetch: fetchFn });
     await zd.run(
       'tickets.create',
@@ -59,12 +44,12 @@ describe('Zendesk connector requests', () => {
     );
     const req = requests[0];
     expect(req?.url.toString()).toBe('https://acme.zendesk.com/api/v2/tickets');
-    const headers = req?.init.headers as Record<string, string>;
+    const headers = req?.headers ?? {};
     expect(headers.authorization).toBe(
       `Basic ${Buffer.from('agent@acme.com/token:tok_secret_123').toString('base64')}`,
     );
     expect(headers['idempotency-key']).toBe('run1:s1');
-    expect(JSON.parse(String(req?.init.body))).toEqual({
+    expect(JSON.parse(String(req?.body))).toEqual({
       ticket: {
         comment: 'It is on fire',
         tags: ['vip', idempotencyTag('run1:s1')],
@@ -75,7 +60,7 @@ describe('Zendesk connector requests', () => {
 
   it('looks an earlier ticket create up by external id and tag before retrying it', async () => {
     const other = ticket({ id: 3, tags: [] });
-    const { requests, fetchFn } = recordingFetch({
+    const { requests, fetchFn } = scriptedFetch({
       status: 200,
       body: { tickets: [other, ticket()], count: 2 },
     });
@@ -83,7 +68,7 @@ describe('Zendesk connector requests', () => {
     const found = await zd.run('tickets.create', { comment: 'x' }, { idempotencyKey: 'run1:s1', attempt: 2 });
     expect(found.id).toBe(7);
     expect(requests).toHaveLength(1);
-    expect(requests[0]?.init.method).toBe('GET');
+    expect(requests[0]?.method).toBe('GET');
     expect(requests[0]?.url.searchParams.get('external_id')).toBe('weft:run1:s1');
   });
 
@@ -102,7 +87,7 @@ describe('Zendesk connector requests', () => {
 
   it('refuses an upsert without a key to match on', async () => {
     const zd = connect(zendeskConnector, connection, {
-      fetch: recordingFetch({ status: 200, body: {} }).fetchFn,
+      fetch: scriptedFetch({ status: 200, body: {} }).fetchFn,
     });
     const err = await zd.run('organizations.createOrUpdate', { name: 'Acme' }).catch((e: unknown) => e);
     expect((err as WeftError).code).toBe('invalid_input');
@@ -117,7 +102,7 @@ describe('Zendesk connector requests', () => {
       },
     };
     const zd = connect(zendeskConnector, connection, {
-      fetch: recordingFetch({ status: 422, body: dup }).fetchFn,
+      fetch: scriptedFetch({ status: 422, body: dup }).fetchFn,
     });
     const err = (await zd
       .run('users.createOrUpdate', { email: 'ada@x.com' })
@@ -127,14 +112,14 @@ describe('Zendesk connector requests', () => {
     expect(JSON.stringify(err.toJSON())).not.toContain('ada@x.com');
 
     const auth = connect(zendeskConnector, connection, {
-      fetch: recordingFetch({ status: 401, body: { error: "Couldn't authenticate you" } }).fetchFn,
+      fetch: scriptedFetch({ status: 401, body: { error: "Couldn't authenticate you" } }).fetchFn,
     });
     const e401 = (await auth.run('tickets.get', { id: 1 }).catch((e: unknown) => e)) as WeftError;
     expect(e401.code).toBe('auth');
     expect(JSON.stringify(e401.toJSON())).not.toContain('tok_secret');
 
     const limited = connect(zendeskConnector, connection, {
-      fetch: recordingFetch({
+      fetch: scriptedFetch({
         status: 429,
         body: { error: 'TooManyRequests' },
         headers: { 'retry-after': '93' },
@@ -146,7 +131,7 @@ describe('Zendesk connector requests', () => {
   });
 
   it('refuses to call the placeholder host', async () => {
-    const { requests, fetchFn } = recordingFetch({ status: 200, body: {} });
+    const { requests, fetchFn } = scriptedFetch({ status: 200, body: {} });
     const { baseUrl: _unset, ...withoutBase } = connection;
     const zd = connect(zendeskConnector, withoutBase, { fetch: fetchFn });
     const err = (await zd.run('tickets.get', { id: 1 }).catch((e: unknown) => e)) as WeftError;
@@ -183,7 +168,7 @@ describe('Zendesk organization poll', () => {
 
   it('drops the records Zendesk repeats at a page boundary inside one second', async () => {
     // Zendesk's time-based export: page 2 starts at page 1's end_time, so org 2 and 3 come again.
-    const { requests, fetchFn } = recordingFetch(
+    const { requests, fetchFn } = scriptedFetch(
       {
         status: 200,
         body: {
