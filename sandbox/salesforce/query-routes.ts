@@ -2,7 +2,8 @@ import type { SandboxResponse } from '../common/server.js';
 import { SalesforceFault } from './errors.js';
 import { objectNamed } from './objects.js';
 import type { SObjectRepository } from './records.js';
-import { modstampScan, parseSoql, runSoql, runSoqlByModstamp } from './soql.js';
+import { modstampScan, runSoql, runSoqlByModstamp } from './soql.js';
+import { parseSoql } from './soql-parse.js';
 
 interface Cursor {
   object: string;
